@@ -49,8 +49,10 @@ def format_money(amount: Decimal) -> str:
         return f"{sign}${amount.quantize(Decimal('0.01'), ROUND_HALF_EVEN):,}"
     exponent = amount.adjusted() - _SIGNIFICANT_DIGITS + 1
     places = max(2, -exponent)
-    quantum = Decimal(1).scaleb(-places)
-    return f"{sign}${amount.quantize(quantum, ROUND_HALF_EVEN):f}"
+    text = f"{amount.quantize(Decimal(1).scaleb(-places), ROUND_HALF_EVEN):f}"
+    whole, _, fraction = text.partition(".")
+    fraction = fraction.rstrip("0").ljust(2, "0")
+    return f"{sign}${whole}.{fraction}"
 
 
 def format_rate(rate: Decimal | None) -> str:
