@@ -75,7 +75,13 @@ def test_anthropic_matches_catalog_variants() -> None:
     discount = batch_discount("anthropic")
     assert discount is not None
     anthropic = next(p for p in get_snapshot().providers if p.id == "anthropic")
-    keys = ("input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok", "cache_write_1h_mtok")
+    keys = (
+        "input_mtok",
+        "output_mtok",
+        "cache_read_mtok",
+        "cache_write_mtok",
+        "cache_write_1h_mtok",
+    )
     checked = 0
     for model in anthropic.models:
         standard = model.get_prices(NOW)
