@@ -11,6 +11,8 @@ from decimal import Decimal
 import genai_prices
 import pytest
 from genai_prices.data_snapshot import get_snapshot
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from llmcost_jupyter.costs import (
     BatchNotAvailableError,
@@ -460,3 +462,40 @@ def test_genai_usage_has_no_unknown_keys() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _catalog_price("gpt-4o", USAGES[3])
+
+
+# ---------------------------------------------------------------------------------------------
+# Properties over random usage
+
+
+@st.composite
+def _usages(draw: st.DrawFn) -> Usage:
+    input_tokens = draw(st.integers(0, 2_000_000))
+    cache_read = draw(st.integers(0, input_tokens))
+    write_5m = draw(st.integers(0, input_tokens - cache_read))
+    write_1h = draw(st.integers(0, input_tokens - cache_read - write_5m))
+    return Usage(
+        input_tokens=input_tokens,
+        output_tokens=draw(st.integers(0, 200_000)),
+        reasoning_tokens=draw(st.integers(0, 200_000)),
+        cache_read_tokens=cache_read,
+        cache_write_5m_tokens=write_5m,
+        cache_write_1h_tokens=write_1h,
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    usage=_usages(),
+    model=st.sampled_from(["claude-sonnet-4-5", "gemini-2.5-pro", "gpt-4o", "grok-4.3", "gpt-5.4"]),
+)
+def test_random_usage_matches_genai_prices(usage: Usage, model: str) -> None:
+    ours = price_usage(get_rate_card(model, when=NOW), usage)
+    assert ours.total == _catalog_price(model, usage).total_price
+
+
+@settings(max_examples=60, deadline=None)
+@given(usage=_usages(), calls=st.integers(0, 12))
+def test_scaled_equals_repeated_sum(usage: Usage, calls: int) -> None:
+    cost = price_usage(get_rate_card("claude-sonnet-4-5"), usage, batch=True)
+    assert cost.scaled(calls).total == sum([cost] * calls, CostBreakdown.zero()).total
