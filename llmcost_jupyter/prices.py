@@ -391,7 +391,10 @@ def reset_registry() -> None:
 
 
 def get_rate_card(
-    model: str, *, provider: str | None = None, when: datetime.datetime | None = None
+    model: str,
+    *,
+    provider: str | None = None,
+    when: datetime.datetime | datetime.date | None = None,
 ) -> RateCard:
     """Build the rate card of a model, with the user's overrides applied.
 
@@ -403,8 +406,8 @@ def get_rate_card(
         model: Model name, such as ``"gpt-4o"``, ``"claude-sonnet-4-5-20250929"`` or
             ``"anthropic:claude-opus-4-1"``.
         provider: Provider id, such as ``"azure"`` to price an OpenAI model on Azure.
-        when: Request time, for prices that change on a date; naive times are UTC. Defaults
-            to now.
+        when: Request time, for prices that change on a date; naive times are UTC, and a
+            date means its midnight UTC. Defaults to now.
 
     Returns:
         The rate card.
@@ -669,17 +672,18 @@ def _overrides_for(key: str) -> dict[str, Decimal]:
 
 
 def _find_custom(name: str, ref: str, provider_id: str | None) -> tuple[RateCard, str] | None:
+    """Find a custom model by its full name, or by the part after a provider prefix.
+
+    A full name containing a colon may be a custom model's literal name, so it matches whatever
+    the provider. Otherwise a custom model matches only when ``provider_id`` is None or its own.
+    """
+    keys = ((name.lower(), name != ref), (ref.lower(), False))
     with _REGISTRY.lock:
-        card = _REGISTRY.custom.get(name.lower())
-        key = name.lower()
-        if card is None and provider_id is not None:
-            card = _REGISTRY.custom.get(ref.lower())
-            key = ref.lower()
-            if card is not None and card.provider_id != provider_id:
-                card = None
-    if card is None:
-        return None
-    return dataclasses.replace(card, model=name), key
+        for key, literal in keys:
+            card = _REGISTRY.custom.get(key)
+            if card is not None and (literal or provider_id in (None, card.provider_id)):
+                return dataclasses.replace(card, model=name), key
+    return None
 
 
 def _apply_overrides(card: RateCard, overrides: Mapping[str, Decimal]) -> RateCard:
@@ -874,8 +878,7 @@ def _split_provider(name: str, provider: str | None) -> tuple[str | None, str]:
     if prefix_id is not None and prefix_id != provider_id:
         raise UnknownProviderError(
             f"Conflicting providers for {name!r}: the name says {prefix_id!r} "
-            f"but provider={provider!r}. "
-            f"Give only one of them."
+            f"but provider={provider!r}. Give only one of them."
         )
     return provider_id, ref
 

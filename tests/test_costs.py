@@ -458,7 +458,7 @@ def test_total_is_sum_of_parts() -> None:
 
 
 def test_genai_usage_has_no_unknown_keys() -> None:
-    """The cross-check helper passes only keys genai-prices knows, so it warns about nothing."""
+    """The cross-check helper passes only usage keys that genai-prices defines, so it never warns."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _catalog_price("gpt-4o", USAGES[3])

@@ -637,6 +637,19 @@ def test_custom_model_prefix_must_match_provider() -> None:
         get_rate_card("anthropic:gpt-next")
 
 
+def test_custom_model_keeps_its_provider() -> None:
+    add_custom_model("gpt-4o", input=1, output=4, provider="openai")
+    assert get_rate_card("gpt-4o", provider="openai").input == D("1")
+    assert get_rate_card("gpt-4o", provider="azure").input == D("2.5")
+
+
+def test_custom_name_with_colon() -> None:
+    add_custom_model("openai:house-tune", input=1, output=4)
+    card = get_rate_card("openai:house-tune")
+    assert card.provider_id == "custom"
+    assert card.input == D("1")
+
+
 def test_custom_model_shadows_catalog() -> None:
     add_custom_model("gpt-4o", input=1, output=4)
     assert get_rate_card("gpt-4o").input == D("1")
