@@ -145,13 +145,16 @@ def _row_notes(row: ModelEstimate) -> list[str]:
         notes.append(f"{prefix} reasoning tokens billed at {format_rate(card.reasoning)} "
                      f"({card.reasoning_source}).")
     if row.cost.tier is not None:
-        notes.append(f"{prefix} the prompt is over {row.cost.tier.threshold:,} tokens, so the "
+        tier = row.cost.tier
+        relation = "at least" if tier.inclusive else "over"
+        notes.append(f"{prefix} the prompt is {relation} {tier.threshold:,} tokens, so the "
                      f"long-context rates apply to the whole request.")
     if row.cost.batch is not None:
         discount = row.cost.batch
         stacking = "also" if discount.stacks_with_cache else "not"
+        source = f"source {discount.source_url}" if discount.source_url else "set by the user"
         notes.append(f"{prefix} batch discount {discount.discount * 100:.0f}% applied, "
-                     f"{stacking} to cache prices; source {discount.source_url}")
+                     f"{stacking} to cache prices; {source}.")
     if row.break_even is not None:
         notes.append(f"{prefix} {row.break_even.describe()}")
     return notes
@@ -280,8 +283,9 @@ def rate_card_table(card) -> Table:
         rows.append([f"Prompts {relation} {tier.threshold:,} tokens: output", format_rate(tier.output), ""])
     if card.batch is not None:
         stacking = "stacks" if card.batch.stacks_with_cache else "does not stack"
+        source = card.batch.source_url or "set by the user"
         rows.append(["Batch discount", f"{card.batch.discount * 100:.0f}%",
-                     f"{stacking} with cache prices; {card.batch.source_url}"])
+                     f"{stacking} with cache prices; {source}"])
     as_of = card.as_of.isoformat() if card.as_of else "unknown date"
     notes = [f"Source: {card.source}, as of {as_of}." + (f" {card.source_url}" if card.source_url else "")]
     if card.context_window:
