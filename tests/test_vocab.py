@@ -107,6 +107,7 @@ def test_encoding_cached_once():
     second = _vocab.load_encoding("cl100k_base")
 
     assert first is second
+    assert _vocab.get_encoding("cl100k_base") is first.encoding
 
 
 def test_unknown_encoding_name_rejected():
