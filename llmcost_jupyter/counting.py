@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from . import _vocab
@@ -228,7 +228,8 @@ def is_exact_model(model: str) -> bool:
     encoding = encoding_for_model(model)
     if encoding is not None:
         return encoding in _vocab.SHIPPED_ENCODINGS
-    return mistral_tokenizer_file(normalize_model_id(model)) is not None and mistral_available()
+    entry = mistral_tokenizer_file(normalize_model_id(model))
+    return entry is not None and mistral_available(entry)
 
 
 def count_tokens(
@@ -412,23 +413,27 @@ def _estimate(text: str, model: str) -> TokenCount:
     user_ratio = rule.family in _ratio_overrides or None in _ratio_overrides
     proxy = None if user_ratio or rule.proxy is None else _proxy_tokenizer(rule.proxy)
     if proxy is not None:
-        return _estimate_from_proxy(text, rule, proxy)
-    count = _estimate_from_chars(text, rule)
+        count = _estimate_from_proxy(text, rule, proxy)
+    else:
+        count = _estimate_from_chars(text, rule)
+    note = _estimate_note(model, rule)
+    return count if note is None else replace(count, method=f"{count.method}; {note}")
+
+
+def _estimate_note(model: str, rule: EstimateRule) -> str | None:
+    if rule.family == "openai-legacy":
+        return f"the {encoding_for_model(model)} vocabulary is not shipped offline"
     if rule.family == "mistral" and not mistral_available():
-        hint = f"; for exact Mistral counts: {MISTRAL_INSTALL_HINT}"
-        return TokenCount(count.tokens, False, count.method + hint, count.tokenizer,
-                          count.uncertainty)
-    return count
+        return f"for exact Mistral counts: {MISTRAL_INSTALL_HINT}"
+    return None
 
 
 def _proxy_tokenizer(proxy: str) -> Tokenizer | None:
     if not proxy.startswith("mistral:"):
         return tiktoken_tokenizer(proxy)
-    if not mistral_available():
-        return None
     filename = proxy.removeprefix("mistral:")
     entry = next(e for e in MISTRAL_TOKENIZERS.values() if e.filename == filename)
-    return load_mistral_file(entry)
+    return load_mistral_file(entry) if mistral_available(entry) else None
 
 
 def _estimate_from_proxy(text: str, rule: EstimateRule, proxy: Tokenizer) -> TokenCount:

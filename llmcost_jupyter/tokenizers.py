@@ -373,10 +373,16 @@ def mistral_tokenizer_file(model: str) -> MistralTokenizerFile | None:
     return match_prefix_table(model, MISTRAL_TOKENIZERS)
 
 
-def mistral_available() -> bool:
-    """Check whether mistral-common and sentencepiece are installed, without importing them."""
-    return all(importlib.util.find_spec(name) is not None
-               for name in ("mistral_common", "sentencepiece"))
+def mistral_available(entry: MistralTokenizerFile | None = None) -> bool:
+    """Check whether the packages to read Mistral tokenizer files are installed.
+
+    Tekken files need mistral-common, and SentencePiece files need sentencepiece as well.
+    Without ``entry`` both are checked. Nothing is imported.
+    """
+    needed = ["mistral_common"]
+    if entry is None or not entry.is_tekken:
+        needed.append("sentencepiece")
+    return all(importlib.util.find_spec(name) is not None for name in needed)
 
 
 def mistral_tokenizer(model: str) -> Tokenizer | None:
@@ -389,7 +395,7 @@ def mistral_tokenizer(model: str) -> Tokenizer | None:
         sentencepiece is not installed (``pip install "llmcost-jupyter[mistral]"``).
     """
     entry = mistral_tokenizer_file(normalize_model_id(model))
-    if entry is None or not mistral_available():
+    if entry is None or not mistral_available(entry):
         return None
     return load_mistral_file(entry)
 

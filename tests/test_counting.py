@@ -342,6 +342,21 @@ def test_estimate_rule_family(model, family):
     assert counting.estimate_rule(model).family == family
 
 
+def test_legacy_openai_model_estimated():
+    count = count_tokens("Say this is a test", "text-davinci-003")
+
+    assert not count.exact
+    assert count.method == ("estimate: cl100k_base count × 1.1, ±20%; the p50k_base "
+                            "vocabulary is not shipped offline")
+
+
+def test_mistral_tekken_needs_no_sentencepiece(monkeypatch):
+    monkeypatch.setitem(sys.modules, "sentencepiece", None)
+
+    assert is_exact_model("open-mistral-nemo")
+    assert not is_exact_model("mistral-large-2411")
+
+
 def test_mistral_alias_estimated_with_tekken():
     count = count_tokens("Bonjour tout le monde", "mistral-large-latest")
 
