@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 from traitlets import Float, Int, List, Unicode
 
@@ -181,7 +181,7 @@ class LLMCostMagics(Magics):
         if cell is None:
             return self._line(line)
         with user_errors():
-            args = parse_argstring(self.llmcost, line)
+            args = self.llmcost.parser.parse_args(_split_line(line))
             self._price_cell(args, cell)
         return None
 
@@ -305,7 +305,7 @@ class LLMCostMagics(Magics):
     # -- the line magic ----------------------------------------------------------------------
 
     def _line(self, line: str):
-        words = shlex.split(line)
+        words = _split_line(line)
         if not words:
             raise UsageError(
                 f"%llmcost needs a command: one of {', '.join(LINE_COMMANDS)}. "
@@ -455,6 +455,14 @@ class _Boundaries:
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:
         printer.text(self.plain)
+
+
+def _split_line(line: str) -> list[str]:
+    # IPython's own argument splitting keeps quotes on POSIX, so --label 'a b' would keep them.
+    try:
+        return shlex.split(line)
+    except ValueError as err:
+        raise UsageError(f"Could not read the options {line!r}: {err}.") from None
 
 
 def _first(value, default):

@@ -9,14 +9,16 @@ from IPython.core.interactiveshell import InteractiveShell
 @pytest.fixture(autouse=True)
 def _clean_state():
     """Reset rate overrides, custom models and the session ledger around every test."""
-    from llmcost_jupyter import ledger, prices
+    from llmcost_jupyter import counting, ledger, prices
 
     prices.reset_registry()
+    counting.reset_estimate_ratios()
     ledger.session_ledger().clear()
     ledger.session_ledger().session_budget = None
     ledger.session_ledger().cell_budget = None
     yield
     prices.reset_registry()
+    counting.reset_estimate_ratios()
     ledger.session_ledger().clear()
 
 

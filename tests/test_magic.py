@@ -111,6 +111,7 @@ def test_special_token_text_counted_as_text(shell):
         ("gpt-4o --out 1bad", "variable name"),
         ("gpt-4o --chat on", "system:"),
         ("", "Name at least one model"),
+        ("gpt-4o --label 'open", "Could not read the options"),
     ],
 )
 def test_bad_input_is_usage_error(shell, line, message):
@@ -203,12 +204,12 @@ def test_line_option_error_is_usage_error(shell):
 
 
 def test_ledger_totals_per_task_and_csv(shell, tmp_path):
-    run_cell(shell, "gpt-4o claude-sonnet-4-5 -o 100 -n 10 --label triage", PROMPT)
+    run_cell(shell, "gpt-4o claude-sonnet-4-5 -o 100 -n 10 --label 'ticket triage'", PROMPT)
     run_cell(shell, "gpt-4o -o 100 -n 5 --label summaries", PROMPT)
     ledger = session_ledger()
     assert len(ledger.entries) == 3
     by_task = {(t.group, t.model): t for t in ledger.totals("task")}
-    assert by_task[("triage", "gpt-4o")].calls == 10
+    assert by_task[("ticket triage", "gpt-4o")].calls == 10
     assert by_task[("summaries", "gpt-4o")].calls == 5
     by_model = {t.group: t for t in ledger.totals("model")}
     assert by_model["gpt-4o"].calls == 15
