@@ -122,7 +122,8 @@ class LLMCostMagics(Magics):
         help="Base URL of Anthropic's API, used only by --remote-count.",
     ).tag(config=True)
 
-    @magic_arguments()
+    # The name gets a "%" prefix in the usage line, so this shows "%%llmcost".
+    @magic_arguments(name="%llmcost")
     @argument("models", nargs="*", help="Model ids to price, e.g. gpt-4o claude-sonnet-4-5.")
     @argument("-o", "--output", type=_whole_number, default=None, metavar="TOKENS",
               help="Output tokens per call (visible answer, without reasoning).")
