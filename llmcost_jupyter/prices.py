@@ -27,7 +27,6 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 from .batch import BatchDiscount, batch_discount
@@ -851,6 +850,8 @@ def _snapshot() -> DataSnapshot:
 
 @functools.cache
 def _catalog_version() -> str:
+    from importlib import metadata
+
     return metadata.version(CATALOG_PACKAGE)
 
 

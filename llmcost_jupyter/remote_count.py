@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import urllib.error
-import urllib.request
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .counting import TokenCount
+
+if TYPE_CHECKING:
+    import urllib.error
 
 __all__ = ["ANTHROPIC_VERSION", "RemoteCountError", "count_tokens_anthropic"]
 
@@ -94,6 +94,12 @@ def _request_messages(text_or_messages: str | list[dict[str, str]]) -> dict[str,
 def _post_json(url: str, body: dict[str, Any], key: str, timeout: float) -> Any:
     if not url.startswith(("https://", "http://")):
         raise RemoteCountError(f"invalid base_url in {url!r}: expected an http(s) URL")
+    # Imported here: urllib and ssl add milliseconds to %load_ext, and most sessions never
+    # call a counting API.
+    import socket
+    import urllib.error
+    import urllib.request
+
     request = urllib.request.Request(
         url,
         data=json.dumps(body).encode("utf-8"),
