@@ -1,0 +1,121 @@
+"""Sphinx extension that fills the reference pages from the installed package.
+
+- ``.. llmcost-magic-help::`` inserts the help of ``%%llmcost`` as IPython prints it for
+  ``%%llmcost?``: the magic's docstring followed by the usage text that
+  ``magic_arguments`` generates from the argument definitions.
+- ``.. llmcost-estimate-rules::`` inserts a table of the rules that estimate token counts
+  for models without a public tokenizer, from ``llmcost_jupyter.counting.ESTIMATE_RULES``.
+- MyST substitutions such as ``{{ prices_as_of }}`` state where the price data comes from
+  and how old it is, read from ``llmcost_jupyter.prices.price_data_info()`` at build time.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.util.docutils import SphinxDirective
+
+
+def magic_help_text() -> str:
+    """Return the help of ``%%llmcost``, dedented, as ``%%llmcost?`` shows it."""
+    from llmcost_jupyter.magic import LLMCostMagics
+
+    text = inspect.cleandoc(LLMCostMagics.llmcost.__doc__ or "")
+    # The docstring is reStructuredText: a "::" line opens the usage block and "Title::"
+    # opens an example. In a plain-text block, a colon reads better.
+    text = re.sub(r"\A::\n+", "", text)
+    return re.sub(r"::$", ":", text, flags=re.MULTILINE)
+
+
+class MagicHelpDirective(SphinxDirective):
+    """Insert the help text of the ``%%llmcost`` magic as a literal block."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        text = magic_help_text()
+        block = nodes.literal_block(text, text)
+        block["language"] = "text"
+        return [block]
+
+
+class EstimateRulesDirective(SphinxDirective):
+    """Insert a table of the estimate rules for models without a public tokenizer."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        from llmcost_jupyter.counting import ESTIMATE_RULES
+
+        header = ["Family", "Model ids starting with", "Estimate", "Uncertainty"]
+        rows = []
+        for rule in ESTIMATE_RULES:
+            prefixes = ", ".join(rule.prefixes) or "(none: fallback)"
+            if rule.proxy is not None:
+                method = f"{rule.proxy} count × {rule.proxy_factor:g}"
+                uncertainty = rule.proxy_uncertainty
+            else:
+                method = f"characters ÷ {rule.chars_per_token:g}"
+                uncertainty = rule.chars_uncertainty
+            rows.append([rule.family, prefixes, method, f"±{uncertainty * 100:g}%"])
+        return [_table(header, rows)]
+
+
+def _table(header: list[str], rows: list[list[str]]) -> nodes.table:
+    table = nodes.table()
+    group = nodes.tgroup(cols=len(header))
+    table += group
+    for _ in header:
+        group += nodes.colspec(colwidth=1)
+    head = nodes.thead()
+    head += _row(header)
+    group += head
+    body = nodes.tbody()
+    for cells in rows:
+        body += _row(cells)
+    group += body
+    return table
+
+
+def _row(cells: list[str]) -> nodes.row:
+    row = nodes.row()
+    for text in cells:
+        entry = nodes.entry()
+        entry += nodes.paragraph(text=text)
+        row += entry
+    return row
+
+
+def price_substitutions() -> dict[str, str]:
+    """Return MyST substitutions that describe the price data the package ships with."""
+    from importlib.metadata import version
+
+    from llmcost_jupyter import prices
+
+    info = prices.price_data_info()
+    as_of = info.as_of.isoformat() if info.as_of else "unknown"
+    return {
+        "prices_as_of": as_of,
+        "prices_as_of_meaning": str(info.as_of_meaning),
+        "prices_source": str(info.source),
+        "prices_version": str(info.version),
+        "genai_prices_version": version("genai-prices"),
+        "catalog_model_count": f"{info.model_count:,}",
+        "catalog_provider_count": f"{info.provider_count:,}",
+    }
+
+
+def add_substitutions(app: Sphinx, config: Config) -> None:
+    config.myst_substitutions = {**price_substitutions(), **config.myst_substitutions}
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_directive("llmcost-magic-help", MagicHelpDirective)
+    app.add_directive("llmcost-estimate-rules", EstimateRulesDirective)
+    app.connect("config-inited", add_substitutions)
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
