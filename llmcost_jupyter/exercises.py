@@ -1,0 +1,392 @@
+"""Check the answers to the course's exercises without giving them away.
+
+Each exercise has a solution written as Python code that ends by assigning ``answer``. The
+checker runs that code to compute the expected answer with the installed package and price
+data, so an exercise stays right when prices change. A learner's answer is compared with
+it, and the message says whether the answer is right, and for numbers whether it is too
+high or too low, but never what the expected value is.
+
+>>> from llmcost_jupyter.exercises import check, show_solution
+>>> check("1.1", None)  # doctest: +SKIP
+Exercise 1.1: not answered yet. Replace None with your answer and run the cell again.
+"""
+
+from __future__ import annotations
+
+import html
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+Kind = Literal["count", "amount", "ratio", "choice"]
+Status = Literal["unanswered", "correct", "incorrect", "invalid"]
+
+# Relative tolerance for answers in USD and for ratios: 1 %, so that an answer computed
+# with floats, or rounded to a few significant digits, is accepted.
+RELATIVE_TOLERANCE = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise: what is asked, how to compare answers, and the solution code.
+
+    Attributes:
+        key: The exercise number as written in the notebook, e.g. ``"2.1"``.
+        question: The question, in one or two sentences.
+        kind: ``count`` (a whole number, compared exactly), ``amount`` (USD) or ``ratio``
+            (compared within 1 %), or ``choice`` (a string from ``choices``).
+        solution: Python code that computes the answer and assigns it to ``answer``.
+        hint: A nudge shown with a wrong answer; it must not contain the answer.
+        choices: The accepted spellings of a ``choice`` answer, lower case.
+    """
+
+    key: str
+    question: str
+    kind: Kind
+    solution: str
+    hint: str
+    choices: tuple[str, ...] = ()
+
+    def expected(self) -> Any:
+        """Run the solution code and return the answer it computes."""
+        namespace: dict[str, Any] = {}
+        exec(compile(self.solution, f"<solution {self.key}>", "exec"), namespace)  # noqa: S102
+        if "answer" not in namespace:
+            raise RuntimeError(f"the solution of exercise {self.key} assigns no 'answer'")
+        return namespace["answer"]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of checking one answer, shown as a short coloured message."""
+
+    key: str
+    status: Status
+    message: str
+
+    @property
+    def correct(self) -> bool:
+        return self.status == "correct"
+
+    def __str__(self) -> str:
+        return f"Exercise {self.key}: {self.message}"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
+    def _repr_html_(self) -> str:
+        colours = {
+            "correct": "#1a7f37",
+            "incorrect": "#b35900",
+            "invalid": "#b35900",
+            "unanswered": "#57606a",
+        }
+        return (
+            f'<div style="border-left: 4px solid {colours[self.status]}; padding: 4px 8px;">'
+            f"<strong>Exercise {html.escape(self.key)}</strong>: {html.escape(self.message)}"
+            "</div>"
+        )
+
+
+@dataclass(frozen=True)
+class Solution:
+    """The solution of one exercise, collapsed in notebooks until the reader opens it."""
+
+    key: str
+    code: str
+
+    def __str__(self) -> str:
+        return f"Solution to exercise {self.key}:\n\n{self.code}"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
+    def _repr_html_(self) -> str:
+        return (
+            f"<details><summary>Show the solution to exercise {html.escape(self.key)}"
+            f"</summary><pre><code>{html.escape(self.code)}</code></pre></details>"
+        )
+
+
+# -- checking ------------------------------------------------------------------------------
+
+
+def check(key: str, answer: Any) -> CheckResult:
+    """Check a learner's answer to an exercise.
+
+    Args:
+        key: The exercise number, e.g. ``"2.1"``.
+        answer: The learner's answer. ``None`` means not answered yet.
+
+    Returns:
+        The outcome with a message that never reveals the expected answer.
+
+    Raises:
+        KeyError: If there is no exercise ``key``.
+    """
+    exercise = get_exercise(key)
+    if answer is None or answer is Ellipsis:
+        return CheckResult(
+            key, "unanswered",
+            "not answered yet. Replace None with your answer and run the cell again.",
+        )
+    compare = _COMPARERS[exercise.kind]
+    return compare(exercise, answer)
+
+
+def show_solution(key: str) -> Solution:
+    """Return the solution of an exercise; notebooks show it collapsed.
+
+    Raises:
+        KeyError: If there is no exercise ``key``.
+    """
+    return Solution(key, get_exercise(key).solution.strip())
+
+
+def get_exercise(key: str) -> Exercise:
+    """Return the exercise numbered ``key``.
+
+    Raises:
+        KeyError: If there is no such exercise; the message lists the valid numbers.
+    """
+    try:
+        return EXERCISES[key]
+    except KeyError:
+        known = ", ".join(EXERCISES)
+        raise KeyError(f"No exercise {key!r}; the exercises are {known}.") from None
+
+
+def _check_count(exercise: Exercise, answer: Any) -> CheckResult:
+    if isinstance(answer, bool) or not isinstance(answer, (int, Decimal, float, str)):
+        return _invalid(exercise, answer, "a whole number")
+    number = _to_decimal(answer)
+    if number is None or number != number.to_integral_value():
+        return _invalid(exercise, answer, "a whole number")
+    expected = Decimal(int(exercise.expected()))
+    if number == expected:
+        return CheckResult(exercise.key, "correct", "correct.")
+    return _wrong(exercise, number, expected)
+
+
+def _check_close(exercise: Exercise, answer: Any) -> CheckResult:
+    if isinstance(answer, bool) or not isinstance(answer, (int, Decimal, float, str)):
+        what = "an amount in USD" if exercise.kind == "amount" else "a number"
+        return _invalid(exercise, answer, what)
+    number = _to_decimal(answer)
+    if number is None:
+        what = "an amount in USD" if exercise.kind == "amount" else "a number"
+        return _invalid(exercise, answer, what)
+    expected = Decimal(str(exercise.expected()))
+    if abs(number - expected) <= abs(expected) * RELATIVE_TOLERANCE:
+        return CheckResult(exercise.key, "correct", "correct.")
+    return _wrong(exercise, number, expected)
+
+
+def _check_choice(exercise: Exercise, answer: Any) -> CheckResult:
+    if not isinstance(answer, str):
+        return _invalid(exercise, answer, f"one of {', '.join(map(repr, exercise.choices))}")
+    given = answer.strip().lower()
+    if exercise.choices and given not in exercise.choices:
+        return _invalid(exercise, answer, f"one of {', '.join(map(repr, exercise.choices))}")
+    if given == str(exercise.expected()).strip().lower():
+        return CheckResult(exercise.key, "correct", "correct.")
+    return CheckResult(exercise.key, "incorrect", f"not quite. Hint: {exercise.hint}")
+
+
+def _wrong(exercise: Exercise, number: Decimal, expected: Decimal) -> CheckResult:
+    direction = "too high" if number > expected else "too low"
+    return CheckResult(
+        exercise.key, "incorrect", f"not quite: your answer is {direction}. Hint: {exercise.hint}"
+    )
+
+
+def _invalid(exercise: Exercise, answer: Any, what: str) -> CheckResult:
+    return CheckResult(
+        exercise.key, "invalid",
+        f"expected {what}, got {answer!r} ({type(answer).__name__}).",
+    )
+
+
+def _to_decimal(value: int | float | str | Decimal) -> Decimal | None:
+    text = value.strip().lstrip("$").replace(",", "") if isinstance(value, str) else str(value)
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+_COMPARERS: dict[str, Callable[[Exercise, Any], CheckResult]] = {
+    "count": _check_count,
+    "amount": _check_close,
+    "ratio": _check_close,
+    "choice": _check_choice,
+}
+
+
+# -- the exercises -------------------------------------------------------------------------
+
+
+def _exercise(
+    key: str, question: str, kind: Kind, hint: str, solution: str, choices: tuple[str, ...] = ()
+) -> Exercise:
+    return Exercise(key, question, kind, textwrap.dedent(solution).strip() + "\n", hint, choices)
+
+
+EXERCISES: dict[str, Exercise] = {
+    exercise.key: exercise
+    for exercise in [
+        _exercise(
+            "1.1",
+            "How many input tokens does the prompt 'Translate to French: Good morning, "
+            "everyone.' have for gpt-4o?",
+            "count",
+            "Use count_tokens(text, 'gpt-4o') and read its .tokens.",
+            """
+            from llmcost_jupyter import count_tokens
+
+            answer = count_tokens("Translate to French: Good morning, everyone.", "gpt-4o").tokens
+            """,
+        ),
+        _exercise(
+            "1.2",
+            "What do 1,000 calls of 'Translate to French: Good morning, everyone.' cost on "
+            "gpt-4o-mini, with 12 output tokens per call?",
+            "amount",
+            "Use estimate(prompt, 'gpt-4o-mini', output_tokens=12, calls=1000) and read the "
+            "total_cost of its row, or multiply one call's cost by 1,000.",
+            """
+            from llmcost_jupyter import estimate
+
+            prompt = "Translate to French: Good morning, everyone."
+            report = estimate(prompt, "gpt-4o-mini", output_tokens=12, calls=1000)
+            answer = report["gpt-4o-mini"].total_cost
+            """,
+        ),
+        _exercise(
+            "1.3",
+            "For the job of exercise 1.2, which of gpt-4o, gpt-4o-mini and claude-haiku-4-5 "
+            "costs least?",
+            "choice",
+            "Price all three models in one estimate and look at the cheapest row.",
+            """
+            from llmcost_jupyter import estimate
+
+            prompt = "Translate to French: Good morning, everyone."
+            models = ["gpt-4o", "gpt-4o-mini", "claude-haiku-4-5"]
+            report = estimate(prompt, models, output_tokens=12, calls=1000)
+            answer = report.cheapest.model
+            """,
+            choices=("gpt-4o", "gpt-4o-mini", "claude-haiku-4-5"),
+        ),
+        _exercise(
+            "2.1",
+            "How many tokens does 'Dr. Smith' have for gpt-4o?",
+            "count",
+            "Punctuation is usually a token of its own; look at token_pieces('Dr. Smith', "
+            "'gpt-4o').",
+            """
+            from llmcost_jupyter import count_tokens
+
+            answer = count_tokens("Dr. Smith", "gpt-4o").tokens
+            """,
+        ),
+        _exercise(
+            "2.2",
+            "How many tokens does '1,234,567' have for gpt-4o?",
+            "count",
+            "Digits are grouped and each comma is a token; look at token_pieces('1,234,567', "
+            "'gpt-4o').",
+            """
+            from llmcost_jupyter import count_tokens
+
+            answer = count_tokens("1,234,567", "gpt-4o").tokens
+            """,
+        ),
+        _exercise(
+            "2.3",
+            "How many more tokens does the Hindi sentence need with gpt-4 than with gpt-4o?",
+            "count",
+            "Count the sentence with both models and subtract the gpt-4o count from the gpt-4 "
+            "count.",
+            """
+            from llmcost_jupyter import count_tokens
+
+            hindi = (
+                "हवाई अड्डे के लिए ट्रेन हर बीस मिनट में चलती है, लेकिन रविवार को यह घंटे में "
+                "केवल एक बार चलती है।"
+            )
+            answer = count_tokens(hindi, "gpt-4").tokens - count_tokens(hindi, "gpt-4o").tokens
+            """,
+        ),
+        _exercise(
+            "2.4",
+            "How many characters does one gpt-4o token hold on average in the English prose "
+            "sample?",
+            "ratio",
+            "Divide len(prose) by the gpt-4o token count of prose.",
+            """
+            from llmcost_jupyter import count_tokens
+
+            prose = (
+                "The committee met on Tuesday to review the budget for the coming year. After a "
+                "long discussion, members agreed to keep spending on maintenance at the current "
+                "level and to move part of the travel budget to staff training. The chair asked "
+                "each department to send a short plan by the end of the month, explaining how it "
+                "would use the money and how it would measure the results. Several members said "
+                "the plans should be public, so that residents can see where their taxes go. The "
+                "next meeting will decide on the final figures and publish them on the council's "
+                "website."
+            )
+            answer = len(prose) / count_tokens(prose, "gpt-4o").tokens
+            """,
+        ),
+        _exercise(
+            "3.1",
+            "What is the median output/input ratio over the catalog's offers priced per token "
+            "in both directions?",
+            "ratio",
+            "Divide each offer's output rate by its input rate, leaving out offers without both "
+            "rates, and take the median (statistics.median or pandas' .median()).",
+            """
+            from statistics import median
+
+            from llmcost_jupyter import search_models
+
+            ratios = [m.output / m.input for m in search_models() if m.input and m.output]
+            answer = median(ratios)
+            """,
+        ),
+        _exercise(
+            "3.2",
+            "A prompt has 3,000 tokens. On gpt-4o, how many output tokens cost as much as the "
+            "prompt?",
+            "count",
+            "Multiply the prompt's tokens by the input rate and divide by the output rate "
+            "(get_rate_card('gpt-4o')).",
+            """
+            from llmcost_jupyter import get_rate_card
+
+            card = get_rate_card("gpt-4o")
+            answer = int(3_000 * card.input / card.output)
+            """,
+        ),
+        _exercise(
+            "3.3",
+            "5,000 documents of 1,200 tokens, 150 output tokens each: what does the job cost "
+            "on gpt-4o-mini with the batch discount?",
+            "amount",
+            "Price one call with price_usage(card, Usage(...), batch=True) and multiply by the "
+            "number of documents.",
+            """
+            from llmcost_jupyter import Usage, get_rate_card, price_usage
+
+            card = get_rate_card("gpt-4o-mini")
+            one_call = price_usage(card, Usage(input_tokens=1_200, output_tokens=150), batch=True)
+            answer = one_call.total * 5_000
+            """,
+        ),
+    ]
+}

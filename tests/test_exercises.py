@@ -1,0 +1,168 @@
+"""The course's exercise checker: solutions are accepted, wrong answers are not, and no
+message gives the expected answer away."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from llmcost_jupyter import count_tokens, get_rate_card
+from llmcost_jupyter.exercises import EXERCISES, check, get_exercise, show_solution
+
+NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+KEYS = list(EXERCISES)
+
+
+def numeric_keys(*kinds: str) -> list[str]:
+    return [key for key, exercise in EXERCISES.items() if exercise.kind in kinds]
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_solution_is_accepted(key: str):
+    expected = get_exercise(key).expected()
+    result = check(key, expected)
+    assert result.status == "correct", result.message
+    assert result.correct
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_unanswered_is_not_an_error(key: str):
+    result = check(key, None)
+    assert result.status == "unanswered"
+    assert "not answered yet" in str(result)
+
+
+@pytest.mark.parametrize("key", numeric_keys("count", "amount", "ratio"))
+def test_wrong_number_is_rejected(key: str):
+    expected = Decimal(str(get_exercise(key).expected()))
+    for wrong, direction in ((expected * 2 + 1, "too high"), (expected / 2 - 1, "too low")):
+        if get_exercise(key).kind == "count":
+            wrong = wrong.to_integral_value()
+        result = check(key, wrong)
+        assert result.status == "incorrect", (wrong, result.message)
+        assert direction in result.message
+
+
+@pytest.mark.parametrize("key", numeric_keys("count", "amount", "ratio"))
+def test_messages_hide_the_answer(key: str):
+    exercise = get_exercise(key)
+    expected = Decimal(str(exercise.expected()))
+    wrong = check(key, expected * 3 + 7)
+    shown = {str(expected), f"{expected:.2f}", f"{expected:.4f}", str(expected.normalize())}
+    if exercise.kind == "count":
+        shown = {str(int(expected))} if expected >= 10 else set()
+    for text in shown:
+        assert not re.search(rf"(?<![\d.]){re.escape(text)}(?![\d])", wrong.message), text
+        assert not re.search(rf"(?<![\d.]){re.escape(text)}(?![\d])", exercise.hint), text
+
+
+@pytest.mark.parametrize("key", numeric_keys("amount", "ratio"))
+def test_close_answer_is_accepted(key: str):
+    expected = Decimal(str(get_exercise(key).expected()))
+    assert check(key, expected * Decimal("1.005")).correct
+    assert check(key, float(expected)).correct
+    assert not check(key, expected * Decimal("1.05")).correct
+
+
+@pytest.mark.parametrize("key", numeric_keys("amount"))
+def test_amount_accepts_dollar_text(key: str):
+    expected = Decimal(str(get_exercise(key).expected()))
+    assert check(key, f"${expected}").correct
+
+
+@pytest.mark.parametrize("key", numeric_keys("count"))
+def test_count_rejects_fractions_and_text(key: str):
+    expected = int(get_exercise(key).expected())
+    assert check(key, expected + 0.5).status == "invalid"
+    assert check(key, "many").status == "invalid"
+    assert check(key, True).status == "invalid"
+    assert check(key, float(expected)).correct
+    assert check(key, str(expected)).correct
+
+
+@pytest.mark.parametrize("key", numeric_keys("choice"))
+def test_choice_answers(key: str):
+    exercise = get_exercise(key)
+    expected = str(exercise.expected())
+    assert check(key, expected.upper()).correct
+    assert check(key, f"  {expected} ").correct
+    others = [choice for choice in exercise.choices if choice != expected.lower()]
+    assert others, "a choice exercise needs at least one wrong choice"
+    wrong = check(key, others[0])
+    assert wrong.status == "incorrect"
+    assert expected.lower() not in wrong.message.lower()
+    assert check(key, "no-such-model").status == "invalid"
+    assert check(key, 42).status == "invalid"
+
+
+def test_unknown_exercise_lists_the_valid_keys():
+    with pytest.raises(KeyError, match="1.1"):
+        check("9.9", 1)
+    with pytest.raises(KeyError, match="the exercises are"):
+        show_solution("9.9")
+
+
+def test_solution_html_is_collapsed_and_escaped():
+    solution = show_solution("1.1")
+    html = solution._repr_html_()
+    assert html.startswith("<details>")
+    assert "<summary>" in html
+    assert "count_tokens" in html
+    assert '"Translate' not in html, "quotes in the code must be escaped"
+    assert str(solution).startswith("Solution to exercise 1.1")
+
+
+def test_result_html_escapes_the_message():
+    result = check("1.1", "<b>")
+    assert result.status == "invalid"
+    assert "<b>" not in result._repr_html_()
+    assert "&lt;b&gt;" in result._repr_html_()
+
+
+# -- cross-checks: compute some expected answers another way ------------------------------
+
+
+def test_token_count_answers_match_tiktoken():
+    from llmcost_jupyter._vocab import get_encoding
+
+    encoding = get_encoding("o200k_base")
+    assert get_exercise("2.1").expected() == len(encoding.encode_ordinary("Dr. Smith"))
+    assert get_exercise("2.2").expected() == len(encoding.encode_ordinary("1,234,567"))
+    text = "Translate to French: Good morning, everyone."
+    assert get_exercise("1.1").expected() == len(encoding.encode_ordinary(text))
+
+
+def test_cost_answers_match_hand_arithmetic():
+    mini = get_rate_card("gpt-4o-mini")
+    tokens = count_tokens("Translate to French: Good morning, everyone.", "gpt-4o-mini").tokens
+    by_hand = (tokens * mini.input + 12 * mini.output) / 1_000_000 * 1000
+    assert get_exercise("1.2").expected() == by_hand
+
+    gpt4o = get_rate_card("gpt-4o")
+    assert get_exercise("3.2").expected() == int(3000 * gpt4o.input / gpt4o.output)
+
+    assert mini.batch is not None
+    one_call = (1200 * mini.input + 150 * mini.output) / 1_000_000
+    assert get_exercise("3.3").expected() == one_call * (1 - mini.batch.discount) * 5000
+
+
+# -- the notebooks and the exercises agree -------------------------------------------------
+
+
+def notebook_keys() -> set[str]:
+    import nbformat
+
+    keys = set()
+    for path in NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"):
+        notebook = nbformat.read(path, as_version=4)
+        for cell in notebook.cells:
+            if cell.cell_type == "code":
+                keys.update(re.findall(r'check\("(\d+\.\d+)"', cell.source))
+    return keys
+
+
+def test_every_exercise_is_used_in_a_notebook():
+    assert set(EXERCISES) == notebook_keys()
