@@ -388,5 +388,107 @@ EXERCISES: dict[str, Exercise] = {
             answer = one_call.total * 5_000
             """,
         ),
+        _exercise(
+            "4.1",
+            "One o4-mini call has 1,500 prompt tokens, a 400-token answer and 6,000 reasoning "
+            "tokens. What does it cost?",
+            "amount",
+            "Reasoning tokens go in Usage(..., reasoning_tokens=...) and are billed at "
+            "card.reasoning.",
+            """
+            from llmcost_jupyter import Usage, get_rate_card, price_usage
+
+            card = get_rate_card("o4-mini")
+            usage = Usage(input_tokens=1_500, output_tokens=400, reasoning_tokens=6_000)
+            answer = price_usage(card, usage).total
+            """,
+        ),
+        _exercise(
+            "4.2",
+            "The 50 manual questions on claude-haiku-4-5: one 5-minute cache write, then 49 "
+            "cache reads. What do they cost?",
+            "amount",
+            "Price the first call with cache_write_5m_tokens and a later call with "
+            "cache_read_tokens; the prompt is the manual plus the question.",
+            """
+            from llmcost_jupyter import Usage, get_rate_card, price_usage
+
+            card = get_rate_card("claude-haiku-4-5")
+            prompt = 20_000 + 40
+            first = price_usage(card, Usage(prompt, 200, cache_write_5m_tokens=20_000)).total
+            later = price_usage(card, Usage(prompt, 200, cache_read_tokens=20_000)).total
+            answer = first + 49 * later
+            """,
+        ),
+        _exercise(
+            "4.3",
+            "What did the gpt-5-mini response of exercise 4.3 cost?",
+            "amount",
+            "price_response(response) returns the rate card, the usage and the cost.",
+            """
+            from llmcost_jupyter import price_response
+
+            response = {
+                "model": "gpt-5-mini-2025-08-07",
+                "usage": {
+                    "prompt_tokens": 5200,
+                    "completion_tokens": 2900,
+                    "prompt_tokens_details": {"cached_tokens": 4096},
+                    "completion_tokens_details": {"reasoning_tokens": 2304},
+                },
+            }
+            card, usage, cost = price_response(response)
+            answer = cost.total
+            """,
+        ),
+        _exercise(
+            "5.1",
+            "gpt-4o, a 2,000-token prompt, 0.02 USD per action: up to how many output tokens "
+            "is per-token pricing cheaper?",
+            "count",
+            "Use break_even(card, Usage(2_000), Decimal('0.02')) and round its "
+            "break_even_output_tokens down, or compute (P - F) / r by hand.",
+            """
+            from decimal import Decimal
+
+            from llmcost_jupyter import Usage, break_even, get_rate_card
+
+            comparison = break_even(get_rate_card("gpt-4o"), Usage(2_000), Decimal("0.02"))
+            answer = int(comparison.break_even_output_tokens)
+            """,
+        ),
+        _exercise(
+            "5.2",
+            "Same task with 1,800 output tokens: which is cheaper, per-token or per-action?",
+            "choice",
+            "Compare the per-token cost of one call with the action price, or 1,800 with the "
+            "break-even length of exercise 5.1.",
+            """
+            from decimal import Decimal
+
+            from llmcost_jupyter import Usage, break_even, get_rate_card
+
+            usage = Usage(input_tokens=2_000, output_tokens=1_800)
+            answer = break_even(get_rate_card("gpt-4o"), usage, Decimal("0.02")).cheaper
+            """,
+            choices=("per-token", "per-action"),
+        ),
+        _exercise(
+            "5.3",
+            "At 20,000 tasks a month with 1,800-token answers, how much does the cheaper option "
+            "save a month?",
+            "amount",
+            "The saving per task is the difference between the action price and the per-token "
+            "cost of one call; multiply it by the monthly volume.",
+            """
+            from decimal import Decimal
+
+            from llmcost_jupyter import Usage, break_even, get_rate_card
+
+            usage = Usage(input_tokens=2_000, output_tokens=1_800)
+            comparison = break_even(get_rate_card("gpt-4o"), usage, Decimal("0.02"))
+            answer = comparison.saving_per_call * 20_000
+            """,
+        ),
     ]
 }
