@@ -339,7 +339,7 @@ class Choice:
     Attributes:
         task: The task.
         min_quality: The lowest acceptable quality score, or None for no requirement.
-        max_latency_seconds: The longest acceptable time to a successful result, or None.
+        max_latency_seconds: The maximum acceptable time to a successful result, or None.
         candidates: Every model, cheapest per successful task first.
         best: The cheapest candidate that meets the bar, or None when none does.
     """
@@ -392,7 +392,7 @@ def choose_model(
         task: The task.
         profiles: The user's figures by model id; every key is priced.
         min_quality: The lowest acceptable quality score, or None.
-        max_latency_seconds: The longest acceptable mean time to a successful result, or None.
+        max_latency_seconds: The maximum acceptable mean time to a successful result, or None.
         batch: Apply the provider's batch discount.
 
     Raises:
