@@ -366,7 +366,7 @@ def volume_chart(costs: Sequence[TaskCost]) -> alt.Chart:
         alt.Chart(alt.Data(values=rows))
         .mark_line(point=True)
         .encode(
-            x=alt.X("volume:Q", title="Successful tasks per month", axis=alt.Axis(format=",")),
+            x=alt.X("volume:Q", title="Successful tasks per month", axis=alt.Axis(format=",.0f")),
             y=alt.Y("cost:Q", title="USD per month", axis=alt.Axis(format="$~s")),
             color=alt.Color("pricing:N", title="Pricing"),
             strokeDash=alt.StrokeDash("dashed:N", legend=None),
