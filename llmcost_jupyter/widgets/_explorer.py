@@ -1,0 +1,278 @@
+"""Sliders over a task and live charts of per-token against per-action pricing.
+
+The sliders start at the task's own values and try other ones ("what if outputs were longer,
+or the vendor charged more?") without changing the saved task. The charts redraw on every
+change of a slider, of the task in the registry, or of a rate in the rate editor.
+
+Each chart is HTML that draws with the Vega bundle of vl-convert-python (see
+:mod:`llmcost_jupyter.charts`). The bundle is sent once per explorer, in a hidden output; the
+charts themselves carry only their specification, so a redraw sends a few kilobytes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+import ipywidgets as widgets
+
+from .. import charts, prices
+from ..choosing import DISTRIBUTIONS, TaskCost, task_costs
+from ..costs import BatchNotAvailableError
+from ..tasks import InvalidTaskError, Task, TaskRegistry, UnknownTaskError, task_registry
+from ._controls import MessageLine, on_rates_changed, style_block, text_field
+
+logger = logging.getLogger(__name__)
+
+SLIDER_STYLE = {"description_width": "150px"}
+SLIDER_LAYOUT = {"width": "520px"}
+# Volumes below this many tasks a month are not offered by the volume slider.
+MIN_VOLUME = 10
+CHART_NAMES = ("breakeven", "volume", "overpaid")
+
+
+class BreakEvenExplorer(widgets.VBox):
+    """Explore when a fixed price per task beats per-token pricing, for one task and some models.
+
+    Attributes:
+        task_selector: The task shown.
+        models_field: Comma-separated model ids.
+        output_tokens, action_price, monthly_volume, failure_rate: What-if sliders, set from the
+            task when it is selected or changed.
+        distribution: The spread assumed between the task's low and high output tokens.
+        batch: Whether the batch discount applies.
+        plots: The output that shows each chart, by name (see ``CHART_NAMES``).
+        charts: The altair chart last drawn in each output, or None.
+        captions: The text alternative of each chart, also shown under it.
+        message: The line that reports errors.
+    """
+
+    def __init__(
+        self, task: str | None, models: Sequence[str], *, registry: TaskRegistry | None = None
+    ) -> None:
+        """Build the explorer.
+
+        Raises:
+            UnknownTaskError: ``task`` is not in the registry.
+            ValueError: ``models`` is empty.
+        """
+        if not models:
+            raise ValueError("no model to compare: give at least one model id, such as ['gpt-4o']")
+        self.registry = registry if registry is not None else task_registry()
+        names = self.registry.names()
+        if task is not None:
+            self.registry.get(task)
+        elif not names:
+            raise UnknownTaskError("No task to explore; add one with add_task or the task editor.")
+        self.task_selector = widgets.Dropdown(
+            description="Task", options=names, value=task or names[0], style=SLIDER_STYLE
+        )
+        self.models_field = text_field(
+            "Models", ", ".join(models), tooltip="Model ids, separated by commas", width="520px"
+        )
+        self._make_sliders()
+        self.message = MessageLine()
+        self.plots = {name: widgets.Output() for name in CHART_NAMES}
+        self.charts: dict[str, Any] = dict.fromkeys(CHART_NAMES)
+        self.captions = dict.fromkeys(CHART_NAMES, "")
+        self._library = widgets.Output(layout=widgets.Layout(height="0px", overflow="hidden"))
+        self._loading_task = False
+        super().__init__(self._layout())
+        self.add_class("llmcost-explorer")
+        self._library.outputs = (_display_data(charts.vega_library_html(), ""),)
+        self._unsubscribe = [
+            self.registry.subscribe(self._on_registry_change),
+            on_rates_changed(self.redraw),
+        ]
+        self._observe_controls()
+        self.load_task()
+
+    # -- layout -------------------------------------------------------------------------------
+
+    def _make_sliders(self) -> None:
+        self.output_tokens = widgets.IntSlider(
+            description="Output tokens", min=0, max=2000, step=50, continuous_update=False,
+            style=SLIDER_STYLE, layout=SLIDER_LAYOUT,
+        )
+        self.action_price = widgets.FloatSlider(
+            description="Action price, USD", min=0, max=1, step=0.001, readout_format=".3f",
+            continuous_update=False, style=SLIDER_STYLE, layout=SLIDER_LAYOUT,
+        )
+        self.monthly_volume = widgets.IntSlider(
+            description="Tasks per month", min=MIN_VOLUME, max=100_000, step=10,
+            continuous_update=False, style=SLIDER_STYLE, layout=SLIDER_LAYOUT,
+        )
+        self.failure_rate = widgets.FloatSlider(
+            description="Failure rate", min=0, max=0.9, step=0.01, readout_format=".0%",
+            continuous_update=False, style=SLIDER_STYLE, layout=SLIDER_LAYOUT,
+        )
+        self.distribution = widgets.ToggleButtons(
+            description="Output spread", options=list(DISTRIBUTIONS),
+            tooltips=["peaks at the typical output", "every length equally likely"],
+            style={**SLIDER_STYLE, "button_width": "110px"},
+            layout={"width": "520px"},
+        )
+        self.batch = widgets.Checkbox(
+            description="Batch discount", tooltip="Apply each provider's batch discount",
+            style=SLIDER_STYLE,
+        )
+
+    def _layout(self) -> list[widgets.Widget]:
+        return [
+            style_block(),
+            self._library,
+            self.task_selector,
+            self.models_field,
+            self.output_tokens,
+            self.action_price,
+            self.monthly_volume,
+            self.failure_rate,
+            self.distribution,
+            self.batch,
+            self.message.widget,
+            *self.plots.values(),
+        ]
+
+    def _observe_controls(self) -> None:
+        self.task_selector.observe(lambda _: self.load_task(), names="value")
+        for control in (
+            self.models_field, self.output_tokens, self.action_price, self.monthly_volume,
+            self.failure_rate, self.distribution, self.batch,
+        ):
+            control.observe(self._on_control, names="value")
+
+    # -- state --------------------------------------------------------------------------------
+
+    def load_task(self) -> None:
+        """Set the sliders from the selected task and redraw."""
+        task = self.registry.get(self.task_selector.value)
+        self._loading_task = True
+        try:
+            _fit_slider(self.output_tokens, task.output_tokens, _output_top(task))
+            price = float(task.action_price or 0)
+            _fit_slider(self.action_price, price, max(4 * price, 0.1))
+            volume = task.monthly_volume
+            _fit_slider(self.monthly_volume, volume, max(10 * volume, 1000))
+            self.failure_rate.value = float(task.failure_rate)
+        finally:
+            self._loading_task = False
+        self.redraw()
+
+    def what_if_task(self) -> Task:
+        """Return the selected task with the slider values in place of its own."""
+        task = self.registry.get(self.task_selector.value)
+        output = self.output_tokens.value
+        changes: dict[str, Any] = {
+            "output_tokens": output,
+            "monthly_volume": self.monthly_volume.value,
+            "failure_rate": _decimal(self.failure_rate.value, "0.01"),
+        }
+        if task.action_price is not None or self.action_price.value > 0:
+            changes["action_price"] = _decimal(self.action_price.value, "0.001")
+        if task.output_range is not None:
+            low, high = task.output_range
+            changes["output_range"] = (min(low, output), max(high, output))
+        return task.replace(**changes)
+
+    def model_list(self) -> list[str]:
+        """Return the model ids typed in the models field."""
+        return [name.strip() for name in self.models_field.value.split(",") if name.strip()]
+
+    def costs(self) -> list[TaskCost]:
+        """Price the what-if task on every model."""
+        return task_costs(self.what_if_task(), self.model_list(), batch=self.batch.value)
+
+    # -- drawing ------------------------------------------------------------------------------
+
+    def _on_control(self, change: dict) -> None:
+        if not self._loading_task:
+            self.redraw()
+
+    def redraw(self) -> None:
+        """Redraw every chart from the current task, sliders and rates."""
+        try:
+            costs = self.costs()
+            if not costs:
+                raise InvalidTaskError("models", "give at least one model id")
+        except (prices.UnknownModelError, InvalidTaskError, UnknownTaskError,
+                BatchNotAvailableError, ValueError) as err:
+            self.message.show(f"{_message(err)}. The charts show the last valid state.", error=True)
+            return
+        self.message.clear()
+        self._draw("breakeven", charts.breakeven_chart(costs))
+        self._draw("volume", charts.volume_chart(costs))
+        task = costs[0].task
+        if task.action_price is not None and task.output_range is not None:
+            self._draw("overpaid", charts.overpaid_chart(costs, self.distribution.value))
+        else:
+            self._clear("overpaid")
+
+    def _draw(self, name: str, chart: Any) -> None:
+        # Setting the outputs directly works with or without a kernel to capture display().
+        self.charts[name] = chart
+        self.captions[name] = chart.to_dict()["description"]
+        html_text = charts.chart_html(chart, include_library=False)
+        self.plots[name].outputs = (_display_data(html_text, self.captions[name]),)
+
+    def _clear(self, name: str) -> None:
+        self.charts[name] = None
+        self.captions[name] = ""
+        self.plots[name].outputs = ()
+
+    def _on_registry_change(self) -> None:
+        names = self.registry.names()
+        current = self.task_selector.value
+        if not names:
+            self.message.show("Every task was removed; add one to explore it.", error=True)
+            return
+        self._loading_task = True
+        try:
+            self.task_selector.options = names
+            self.task_selector.value = current if current in names else names[0]
+        finally:
+            self._loading_task = False
+        self.load_task()
+
+    def close(self) -> None:
+        """Stop following tasks and rates, and close the widget."""
+        # A widget whose construction failed has nothing to unsubscribe.
+        for unsubscribe in getattr(self, "_unsubscribe", ()):
+            unsubscribe()
+        super().close()
+
+
+def _fit_slider(slider: widgets.Widget, value: float, top: float) -> None:
+    # The maximum goes first, because a slider clamps a value above its maximum.
+    slider.max = max(top, value, slider.min)
+    slider.value = value
+
+
+def _display_data(html_text: str, text: str) -> dict[str, Any]:
+    return {
+        "output_type": "display_data",
+        "data": {"text/html": html_text, "text/plain": text},
+        "metadata": {},
+    }
+
+
+def _output_top(task: Task) -> int:
+    high = task.output_range[1] if task.output_range else 0
+    return max(4 * task.output_tokens, high, 2000)
+
+
+def _decimal(value: float, places: str) -> Decimal:
+    """Round a slider's float to ``places`` and return it exactly as shown."""
+    return Decimal(str(value)).quantize(Decimal(places))
+
+
+def _message(err: Exception) -> str:
+    return str(err.args[0]) if isinstance(err, LookupError) and err.args else str(err)
+
+
+def breakeven_explorer(
+    task: str | None, models: Sequence[str], *, registry: TaskRegistry | None = None
+) -> BreakEvenExplorer:
+    """Return an explorer of ``task`` (a registered task's name) priced on ``models``."""
+    return BreakEvenExplorer(task, models, registry=registry)
