@@ -43,7 +43,7 @@ exclude_patterns = [
 
 # -- MyST and notebooks --------------------------------------------------------------------
 
-myst_enable_extensions = ["colon_fence", "deflist", "substitution"]
+myst_enable_extensions = ["amsmath", "colon_fence", "deflist", "dollarmath", "substitution"]
 myst_heading_anchors = 3
 
 # Execute every notebook at build time, so that the pages show current numbers. A failing

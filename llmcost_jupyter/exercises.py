@@ -490,5 +490,137 @@ EXERCISES: dict[str, Exercise] = {
             answer = comparison.saving_per_call * 20_000
             """,
         ),
+        _exercise(
+            "6.1",
+            "The invoice task on gpt-4o-mini fails 8% of the time and is retried: what is the "
+            "cost per successful task?",
+            "amount",
+            "Divide the cost of one attempt by (1 - failure rate), or use task_cost with "
+            "failure_rate=Decimal('0.08').",
+            """
+            from decimal import Decimal
+
+            from llmcost_jupyter.choosing import task_cost
+            from llmcost_jupyter.tasks import Task
+
+            invoice = Task("invoice-fields", input_tokens=1_200, output_tokens=250)
+            answer = task_cost(invoice, "gpt-4o-mini", failure_rate=Decimal("0.08")).cost_per_success
+            """,
+        ),
+        _exercise(
+            "6.2",
+            "With the example profiles, which model is the cheapest with quality of at least "
+            "0.9 and at most 3 seconds per successful task?",
+            "choice",
+            "Use choose_model(invoice, profiles, min_quality=..., max_latency_seconds=...) and "
+            "read .best; the time per success counts the retries.",
+            """
+            from decimal import Decimal
+
+            from llmcost_jupyter.choosing import ModelProfile, choose_model
+            from llmcost_jupyter.tasks import Task
+
+            invoice = Task("invoice-fields", input_tokens=1_200, output_tokens=250)
+            profiles = {
+                "gpt-4o": ModelProfile(quality="0.97", latency_seconds="4.5", failure_rate="0.02"),
+                "gpt-4o-mini": ModelProfile(quality="0.93", latency_seconds="2.5", failure_rate="0.08"),
+                "gpt-4.1-nano": ModelProfile(quality="0.80", latency_seconds="1.5", failure_rate="0.30"),
+                "claude-haiku-4-5": ModelProfile(quality="0.96", latency_seconds="3.0", failure_rate="0.04"),
+            }
+            choice = choose_model(invoice, profiles, min_quality=Decimal("0.9"),
+                                  max_latency_seconds=Decimal(3))
+            answer = choice.best.model if choice.best else "none"
+            """,
+            choices=("gpt-4o", "gpt-4o-mini", "gpt-4.1-nano", "claude-haiku-4-5", "none"),
+        ),
+        _exercise(
+            "6.3",
+            "How many of the catalog's dated input-price changes are cuts, scheduled ones "
+            "included?",
+            "count",
+            "Count the rows of the changes table whose direction is 'cut', or whose 'change' "
+            "is below 0.",
+            """
+            from genai_prices import data
+            from genai_prices.types import StartDateConstraint, TieredPrices
+
+            def base_rate(value):
+                return value.base if isinstance(value, TieredPrices) else value
+
+            cuts = 0
+            for provider in data.providers:
+                for model in provider.models:
+                    if not isinstance(model.prices, list):
+                        continue
+                    before = base_rate(model.prices[0].prices.input_mtok)
+                    for conditional in model.prices[1:]:
+                        if not isinstance(conditional.constraint, StartDateConstraint):
+                            continue
+                        after = base_rate(conditional.prices.input_mtok)
+                        if before and after is not None and after < before:
+                            cuts += 1
+                        before = after
+            answer = cuts
+            """,
+        ),
+        _exercise(
+            "7.1",
+            "One ticket: a triage call on gpt-4o-mini (80 prompt tokens, 5 output) and a "
+            "drafted reply on gpt-4o (150 prompt tokens, 350 output). What does it cost?",
+            "amount",
+            "Price each call with price_usage(get_rate_card(model), Usage(...)) and add the two "
+            "totals.",
+            """
+            from llmcost_jupyter import Usage, get_rate_card, price_usage
+
+            triage = price_usage(get_rate_card("gpt-4o-mini"), Usage(80, 5)).total
+            draft = price_usage(get_rate_card("gpt-4o"), Usage(150, 350)).total
+            answer = triage + draft
+            """,
+        ),
+        _exercise(
+            "7.2",
+            "Which task of the six logged responses cost the most in total?",
+            "choice",
+            "Price each response with price_response and add up the costs per task.",
+            """
+            from collections import defaultdict
+
+            from llmcost_jupyter import price_response
+
+            log = [
+                ("triage", {"model": "gpt-4o-mini", "usage": {"prompt_tokens": 58, "completion_tokens": 2}}),
+                ("triage", {"model": "gpt-4o-mini", "usage": {"prompt_tokens": 71, "completion_tokens": 2}}),
+                ("draft-reply", {"model": "gpt-4o", "usage": {"prompt_tokens": 84, "completion_tokens": 412}}),
+                ("draft-reply", {"model": "gpt-4o", "usage": {"prompt_tokens": 97, "completion_tokens": 356}}),
+                ("summarise-thread", {"model": "claude-haiku-4-5",
+                                      "usage": {"input_tokens": 139, "output_tokens": 121}}),
+                ("summarise-thread", {"model": "claude-haiku-4-5",
+                                      "usage": {"input_tokens": 201, "output_tokens": 164}}),
+            ]
+            totals = defaultdict(int)
+            for task, response in log:
+                card, usage, cost = price_response(response)
+                totals[task] += cost.total
+            answer = max(totals, key=totals.get)
+            """,
+            choices=("triage", "draft-reply", "summarise-thread"),
+        ),
+        _exercise(
+            "7.3",
+            "A vendor charges 0.02 USD per ticket: how many times the cost per ticket of "
+            "exercise 7.1 is that?",
+            "ratio",
+            "Divide 0.02 by your answer to exercise 7.1.",
+            """
+            from decimal import Decimal
+
+            from llmcost_jupyter import Usage, get_rate_card, price_usage
+
+            triage = price_usage(get_rate_card("gpt-4o-mini"), Usage(80, 5)).total
+            draft = price_usage(get_rate_card("gpt-4o"), Usage(150, 350)).total
+            answer = Decimal("0.02") / (triage + draft)
+            """,
+        ),
     ]
 }

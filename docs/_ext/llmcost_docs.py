@@ -5,6 +5,8 @@
   ``magic_arguments`` generates from the argument definitions.
 - ``.. llmcost-estimate-rules::`` inserts a table of the rules that estimate token counts
   for models without a public tokenizer, from ``llmcost_jupyter.counting.ESTIMATE_RULES``.
+- Toctree lines naming a page that another part of the project provides (see
+  ``OPTIONAL_PAGES``) are dropped while that page does not exist.
 - MyST substitutions such as ``{{ prices_as_of }}`` state where the price data comes from
   and how old it is, read from ``llmcost_jupyter.prices.price_data_info()`` at build time.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import re
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes
@@ -114,8 +117,28 @@ def add_substitutions(app: Sphinx, config: Config) -> None:
     config.myst_substitutions = {**price_substitutions(), **config.myst_substitutions}
 
 
+# Pages that other parts of the project provide, by the document that lists them in a
+# toctree. A toctree line naming one of them is dropped while its file does not exist, so
+# that the site builds before they are written.
+OPTIONAL_PAGES = {
+    "index": {"bulk": "bulk.md"},
+    "widgets": {"course/widgets_demo": "course/widgets_demo.ipynb"},
+}
+
+
+def drop_missing_pages(app: Sphinx, docname: str, source: list[str]) -> None:
+    optional = OPTIONAL_PAGES.get(docname)
+    if not optional:
+        return
+    missing = {name for name, path in optional.items() if not (Path(app.srcdir) / path).exists()}
+    if missing:
+        lines = source[0].splitlines(keepends=True)
+        source[0] = "".join(line for line in lines if line.strip() not in missing)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("llmcost-magic-help", MagicHelpDirective)
     app.add_directive("llmcost-estimate-rules", EstimateRulesDirective)
     app.connect("config-inited", add_substitutions)
+    app.connect("source-read", drop_missing_pages)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
