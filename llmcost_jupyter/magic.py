@@ -25,6 +25,7 @@ from .display import Notice, Table, format_money, format_rate, rate_card_table
 from .ledger import session_ledger
 from .remote_count import RemoteCountError
 from .report import CACHE_TTLS, CostReport, InvalidRequestError, estimate, parse_money
+from .tasks import InvalidTaskError, UnknownTaskError, get_task, task_options
 from .templating import fill_placeholders
 
 # Errors that a user's input causes; the magic shows their message without a traceback.
@@ -36,6 +37,8 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     RemoteCountError,
     prices.UnknownModelError,
     prices.InvalidRateError,
+    UnknownTaskError,
+    InvalidTaskError,
 )
 
 LINE_COMMANDS = ("models", "rates", "defaults", "ledger", "budget")
@@ -147,7 +150,12 @@ class LLMCostMagics(Magics):
               "overhead (auto: when the cell is written that way).")
     @argument("--raw", action="store_true",
               help="Keep {name} placeholders as written instead of filling them.")
-    @argument("--label", default=None, help="Task label for the session ledger.")
+    @argument("--task", default=None, metavar="NAME",
+              help="Use a saved task's tokens, cached share, monthly volume and per-action "
+              "price; options given in the cell override them. An empty cell uses the "
+              "task's sample prompt or typical input tokens.")
+    @argument("--label", default=None,
+              help="Task label for the session ledger (default: the --task name).")
     @argument("--budget", type=_amount, default=None, metavar="USD",
               help="Warn when this cell's total for all calls passes this amount.")
     @argument("--out", default=None, metavar="NAME",
@@ -172,6 +180,7 @@ class LLMCostMagics(Magics):
 
         Line magic::
 
+            %llmcost MODEL [MODEL ...] --task NAME [options]   price a saved task
             %llmcost models [QUERY] [--provider ID]   list and search catalog models
             %llmcost rates MODEL                       show one model's rates
             %llmcost defaults [--output N] [--reasoning N] [--calls N] [--models M ...]
@@ -197,6 +206,8 @@ class LLMCostMagics(Magics):
             )
         self._apply_settings()
         prompt, notices = self._prompt(cell, raw=args.raw)
+        if args.task and not prompt.strip():
+            prompt = get_task(args.task).sample_prompt or ""
         counts, chat_note = self._counts(prompt, models, args)
         if chat_note:
             notices.append(Notice(chat_note))
@@ -251,24 +262,34 @@ class LLMCostMagics(Magics):
         }
 
     def _estimate(self, prompt: str, models: list[str], args: argparse.Namespace, counts):
-        cached_tokens, cached_share = _split_cache(args.cached)
+        options: dict = {
+            "output_tokens": self.default_output_tokens,
+            "reasoning_tokens": self.default_reasoning_tokens,
+            "calls": self.default_calls,
+        }
+        if args.task:
+            options.update(_task_options(args.task, models, counted_prompt=bool(prompt.strip())))
+        explicit = {
+            "output_tokens": args.output,
+            "reasoning_tokens": args.reasoning,
+            "calls": args.calls,
+            "action_price": args.action_price,
+            "label": args.label,
+        }
+        options.update({name: value for name, value in explicit.items() if value is not None})
+        if args.cached is not None:
+            options["cached_tokens"], options["cached_share"] = _split_cache(args.cached)
         write_tokens, write_share = _split_cache(args.cache_write)
+        options["counts"] = {**options.get("counts", {}), **counts}
         return estimate(
             prompt,
             models,
-            output_tokens=_first(args.output, self.default_output_tokens),
-            reasoning_tokens=_first(args.reasoning, self.default_reasoning_tokens),
-            cached_tokens=cached_tokens,
-            cached_share=cached_share,
             cache_write_tokens=write_tokens,
             cache_write_share=write_share,
             cache_ttl=args.cache_ttl,
             batch=args.batch,
-            calls=_first(args.calls, self.default_calls),
-            action_price=args.action_price,
             tokenizer=args.tokenizer,
-            label=args.label,
-            counts=counts,
+            **options,
         )
 
     def _cell_budget(self, args: argparse.Namespace) -> Decimal | None:
@@ -313,6 +334,12 @@ class LLMCostMagics(Magics):
                 "For pricing a prompt, use the cell magic %%llmcost MODEL."
             )
         command, rest = words[0], words[1:]
+        if command not in LINE_COMMANDS and "--task" in words:
+            # IPython rejects a cell magic with an empty body, so a saved task with no
+            # prompt to count is priced from the line magic.
+            with user_errors():
+                self._price_cell(self.llmcost.parser.parse_args(words), "")
+            return None
         handler = getattr(self, f"_command_{command}", None)
         if command not in LINE_COMMANDS or handler is None:
             from difflib import get_close_matches
@@ -466,8 +493,12 @@ def _split_line(line: str) -> list[str]:
         raise UsageError(f"Could not read the options {line!r}: {err}.") from None
 
 
-def _first(value, default):
-    return default if value is None else value
+def _task_options(name: str, models: list[str], *, counted_prompt: bool) -> dict:
+    options = task_options(get_task(name), models)
+    if counted_prompt:
+        # The cell's own text is counted, so the task's typical input tokens do not apply.
+        options.pop("counts", None)
+    return options
 
 
 def _with_notes(report: CostReport, notes: list[str]) -> CostReport:

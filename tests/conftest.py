@@ -9,16 +9,18 @@ from IPython.core.interactiveshell import InteractiveShell
 @pytest.fixture(autouse=True)
 def _clean_state():
     """Reset rate overrides, custom models and the session ledger around every test."""
-    from llmcost_jupyter import counting, ledger, prices
+    from llmcost_jupyter import counting, ledger, prices, tasks
 
     prices.reset_registry()
     counting.reset_estimate_ratios()
+    tasks.clear_tasks()
     ledger.session_ledger().clear()
     ledger.session_ledger().session_budget = None
     ledger.session_ledger().cell_budget = None
     yield
     prices.reset_registry()
     counting.reset_estimate_ratios()
+    tasks.clear_tasks()
     ledger.session_ledger().clear()
 
 

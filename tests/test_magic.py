@@ -283,3 +283,52 @@ def test_remote_count_only_when_asked(shell, monkeypatch):
     assert row.count.tokens == 1234
     assert row.count.exact is True
     assert shell.user_ns["plain"]["claude-sonnet-4-5"].count.exact is False
+
+
+def test_task_supplies_options(shell):
+    from llmcost_jupyter.tasks import Task, add_task
+
+    add_task(Task("support-reply", input_tokens=1800, output_tokens=600, reasoning_tokens=50,
+                  monthly_volume=20000, action_price="0.40", input_range=(1200, 2400)))
+    with capture_output():
+        shell.run_line_magic("llmcost", "gpt-4o --task support-reply --out r")
+    report = shell.user_ns["r"]
+    row = report["gpt-4o"]
+    assert row.count.tokens == 1800
+    assert row.count.exact is False
+    assert row.usage.output_tokens == 600
+    assert row.usage.reasoning_tokens == 50
+    assert row.calls == 20000
+    assert report.action_price == Decimal("0.40")
+    assert report.label == "support-reply"
+
+
+def test_cell_options_override_task(shell):
+    from llmcost_jupyter.tasks import Task, add_task
+
+    add_task(Task("support-reply", input_tokens=1800, output_tokens=600, monthly_volume=20000))
+    run_cell(shell, "gpt-4o --task support-reply -o 10 -n 3 --label mine --out r", PROMPT)
+    row = shell.user_ns["r"]["gpt-4o"]
+    assert row.count.exact is True
+    assert row.usage.output_tokens == 10
+    assert row.calls == 3
+    assert shell.user_ns["r"].label == "mine"
+
+
+def test_task_sample_prompt_counted(shell):
+    from llmcost_jupyter.tasks import Task, add_task
+
+    add_task(Task("triage", sample_prompt=PROMPT, output_tokens=5))
+    with capture_output():
+        shell.run_line_magic("llmcost", "gpt-4o --task triage --out r")
+    count = shell.user_ns["r"]["gpt-4o"].count
+    assert count.exact is True
+    assert count.tokens == len(get_encoding("o200k_base").encode_ordinary(PROMPT))
+
+
+def test_unknown_task_suggests(shell):
+    from llmcost_jupyter.tasks import Task, add_task
+
+    add_task(Task("support-reply", input_tokens=10))
+    with pytest.raises(UsageError, match="Did you mean 'support-reply'"):
+        shell.run_cell_magic("llmcost", "gpt-4o --task suport-reply", PROMPT)
