@@ -1273,6 +1273,7 @@ def rows_frame(
     frame = pd.DataFrame(columns, index=_tiled(labels, len(plans)))
     for name in ("input_tokens", "output_tokens", "reasoning_tokens", "cached_tokens", "calls"):
         frame[name] = frame[name].astype("int64")
+    frame["model"] = frame["model"].astype(str)  # also when empty, so that Dask's meta matches
     frame["exact"] = frame["exact"].astype(bool)
     frame["long_context"] = frame["long_context"].astype(bool)
     for name in ("input_cost", "cache_cost", "output_cost", "reasoning_cost", "cost_per_call",
