@@ -367,6 +367,15 @@ def test_explorer_what_if_keeps_range_around_output(support):
     assert explorer.what_if_task().output_range == (150, 3000)
 
 
+def test_explorer_sliders_reach_task_extremes():
+    tasks.add_task(Task("rare", input_tokens=100, failure_rate="0.95", monthly_volume=0))
+    explorer = breakeven_explorer(" rare ", ["gpt-4o"])
+    assert explorer.task_selector.value == "rare"
+    assert explorer.failure_rate.value == pytest.approx(0.95)
+    assert explorer.monthly_volume.value == 0
+    assert explorer.what_if_task() == tasks.get_task("rare")
+
+
 def test_explorer_redraws_on_rate_editor_change(support):
     explorer = breakeven_explorer("support", MODELS)
     editor = rate_editor(MODELS)

@@ -11,7 +11,6 @@ charts themselves carry only their specification, so a redraw sends a few kiloby
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -24,12 +23,8 @@ from ..costs import BatchNotAvailableError
 from ..tasks import InvalidTaskError, Task, TaskRegistry, UnknownTaskError, task_registry
 from ._controls import MessageLine, on_rates_changed, style_block, text_field
 
-logger = logging.getLogger(__name__)
-
 SLIDER_STYLE = {"description_width": "150px"}
 SLIDER_LAYOUT = {"width": "520px"}
-# Volumes below this many tasks a month are not offered by the volume slider.
-MIN_VOLUME = 10
 CHART_NAMES = ("breakeven", "volume", "overpaid")
 
 
@@ -63,11 +58,13 @@ class BreakEvenExplorer(widgets.VBox):
         self.registry = registry if registry is not None else task_registry()
         names = self.registry.names()
         if task is not None:
-            self.registry.get(task)
-        elif not names:
+            first = self.registry.get(task).name
+        elif names:
+            first = names[0]
+        else:
             raise UnknownTaskError("No task to explore; add one with add_task or the task editor.")
         self.task_selector = widgets.Dropdown(
-            description="Task", options=names, value=task or names[0], style=SLIDER_STYLE
+            description="Task", options=names, value=first, style=SLIDER_STYLE
         )
         self.models_field = text_field(
             "Models", ", ".join(models), tooltip="Model ids, separated by commas", width="520px"
@@ -101,7 +98,7 @@ class BreakEvenExplorer(widgets.VBox):
             continuous_update=False, style=SLIDER_STYLE, layout=SLIDER_LAYOUT,
         )
         self.monthly_volume = widgets.IntSlider(
-            description="Tasks per month", min=MIN_VOLUME, max=100_000, step=10,
+            description="Tasks per month", min=0, max=100_000, step=10,
             continuous_update=False, style=SLIDER_STYLE, layout=SLIDER_LAYOUT,
         )
         self.failure_rate = widgets.FloatSlider(
@@ -155,7 +152,7 @@ class BreakEvenExplorer(widgets.VBox):
             _fit_slider(self.action_price, price, max(4 * price, 0.1))
             volume = task.monthly_volume
             _fit_slider(self.monthly_volume, volume, max(10 * volume, 1000))
-            self.failure_rate.value = float(task.failure_rate)
+            _fit_slider(self.failure_rate, float(task.failure_rate), 0.9)
         finally:
             self._loading_task = False
         self.redraw()
