@@ -18,12 +18,16 @@ from typing import Any
 import ipywidgets as widgets
 
 from .. import charts, prices
-from ..choosing import DISTRIBUTIONS, TaskCost, task_costs
+from ..choosing import TaskCost, task_costs
 from ..costs import BatchNotAvailableError
 from ..tasks import InvalidTaskError, Task, TaskRegistry, UnknownTaskError, task_registry
 from ._controls import MessageLine, on_rates_changed, style_block, text_field
 
 SLIDER_STYLE = {"description_width": "150px"}
+SPREAD_MEANINGS = {
+    "triangular": "most outputs near the typical length",
+    "uniform": "every length from low to high equally likely",
+}
 SLIDER_LAYOUT = {"width": "520px"}
 CHART_NAMES = ("breakeven", "volume", "overpaid")
 
@@ -105,10 +109,10 @@ class BreakEvenExplorer(widgets.VBox):
             description="Failure rate", min=0, max=0.9, step=0.01, readout_format=".0%",
             continuous_update=False, style=SLIDER_STYLE, layout=SLIDER_LAYOUT,
         )
-        self.distribution = widgets.ToggleButtons(
-            description="Output spread", options=list(DISTRIBUTIONS),
-            tooltips=["peaks at the typical output", "every length equally likely"],
-            style={**SLIDER_STYLE, "button_width": "110px"},
+        self.distribution = widgets.Dropdown(
+            description="Output spread",
+            options=[(f"{name}: {meaning}", name) for name, meaning in SPREAD_MEANINGS.items()],
+            style=SLIDER_STYLE,
             layout={"width": "520px"},
         )
         self.batch = widgets.Checkbox(
