@@ -14,6 +14,10 @@ if TYPE_CHECKING:
     from .counting import TokenCount
     from .report import CostReport, ModelEstimate
 
+# JupyterLab typesets text between two "$" signs as LaTeX, so every HTML output that shows
+# amounts carries the classes that MathJax skips.
+NO_MATH = "tex2jax_ignore mathjax_ignore"
+
 # Amounts under one dollar keep this many significant digits, so that a cost of a
 # fraction of a cent never displays as "$0.00".
 _SIGNIFICANT_DIGITS = 3
@@ -110,7 +114,7 @@ def render_html(report: CostReport) -> str:
     notes = "".join(f"<li>{html.escape(note)}</li>" for note in footnotes(report))
     caption = f"<caption>{html.escape(report.label)}</caption>" if report.label else ""
     return (
-        '<div class="llmcost-report">'
+        f'<div class="llmcost-report {NO_MATH}">'
         f'<table class="llmcost-table">{caption}<thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>"
         f'<ol class="llmcost-notes" style="font-size:smaller">{notes}</ol></div>'
@@ -235,8 +239,8 @@ class Table:
             "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in self.rows
         )
         notes = "".join(f"<p style='font-size:smaller'>{html.escape(n)}</p>" for n in self.notes)
-        return (f"<table><caption>{html.escape(self.title)}</caption><thead><tr>{head}</tr></thead>"
-                f"<tbody>{body}</tbody></table>{notes}")
+        return (f'<div class="{NO_MATH}"><table><caption>{html.escape(self.title)}</caption>'
+                f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{notes}</div>")
 
 
 class Notice:
@@ -257,7 +261,7 @@ class Notice:
                  else "border-left:4px solid #2c7be5;background:#eef4fd")
         role = ' role="alert"' if self.warning else ""
         label = "<strong>Warning:</strong> " if self.warning else ""
-        return (f'<div class="llmcost-notice"{role} style="{style};padding:4px 8px;margin:4px 0">'
+        return (f'<div class="llmcost-notice {NO_MATH}"{role} style="{style};padding:4px 8px;margin:4px 0">'
                 f"{label}{html.escape(self.text)}</div>")
 
 

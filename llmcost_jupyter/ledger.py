@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
-from .display import format_money
+from .display import NO_MATH, format_money
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -182,10 +182,11 @@ class Ledger:
     def render_html(self) -> str:
         """Render the totals per task and per model as HTML tables."""
         if not self.entries:
-            return f"<p>{html.escape(self.render_text())}</p>"
+            return f'<p class="{NO_MATH}">{html.escape(self.render_text())}</p>'
         tables = [_totals_html(by, self.totals(by)) for by in ("task", "model")]
         total = html.escape(format_money(self.total()))
-        return "".join(tables) + f"<p><strong>Session total: {total}</strong></p>"
+        totals = f"<p><strong>Session total: {total}</strong></p>"
+        return f'<div class="{NO_MATH}">' + "".join(tables) + totals + "</div>"
 
 
 def _entry(row, task: str, now: datetime) -> LedgerEntry:

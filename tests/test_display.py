@@ -44,3 +44,12 @@ def test_table_text_and_html_escape():
 def test_notice_warning_html_has_alert_role():
     assert 'role="alert"' in Notice("over", warning=True)._repr_html_()
     assert "role" not in Notice("fyi")._repr_html_()
+
+
+def test_html_outputs_skip_mathjax():
+    from llmcost_jupyter import estimate
+
+    report = estimate("Price this.", ["gpt-4o", "gpt-4o-mini"], output_tokens=100)
+    assert "mathjax_ignore" in report._repr_html_()
+    assert "mathjax_ignore" in Table("t", ["a"], [["$1 and $2"]])._repr_html_()
+    assert "mathjax_ignore" in Notice("$1 over $2", warning=True)._repr_html_()
