@@ -504,7 +504,8 @@ EXERCISES: dict[str, Exercise] = {
             from llmcost_jupyter.tasks import Task
 
             invoice = Task("invoice-fields", input_tokens=1_200, output_tokens=250)
-            answer = task_cost(invoice, "gpt-4o-mini", failure_rate=Decimal("0.08")).cost_per_success
+            cost = task_cost(invoice, "gpt-4o-mini", failure_rate=Decimal("0.08"))
+            answer = cost.cost_per_success
             """,
         ),
         _exercise(
@@ -521,11 +522,15 @@ EXERCISES: dict[str, Exercise] = {
             from llmcost_jupyter.tasks import Task
 
             invoice = Task("invoice-fields", input_tokens=1_200, output_tokens=250)
+            figures = {  # model: (quality, seconds per attempt, failure rate)
+                "gpt-4o": ("0.97", "4.5", "0.02"),
+                "gpt-4o-mini": ("0.93", "2.5", "0.08"),
+                "gpt-4.1-nano": ("0.80", "1.5", "0.30"),
+                "claude-haiku-4-5": ("0.96", "3.0", "0.04"),
+            }
             profiles = {
-                "gpt-4o": ModelProfile(quality="0.97", latency_seconds="4.5", failure_rate="0.02"),
-                "gpt-4o-mini": ModelProfile(quality="0.93", latency_seconds="2.5", failure_rate="0.08"),
-                "gpt-4.1-nano": ModelProfile(quality="0.80", latency_seconds="1.5", failure_rate="0.30"),
-                "claude-haiku-4-5": ModelProfile(quality="0.96", latency_seconds="3.0", failure_rate="0.04"),
+                model: ModelProfile(quality=quality, latency_seconds=seconds, failure_rate=failure)
+                for model, (quality, seconds, failure) in figures.items()
             }
             choice = choose_model(invoice, profiles, min_quality=Decimal("0.9"),
                                   max_latency_seconds=Decimal(3))
@@ -588,15 +593,20 @@ EXERCISES: dict[str, Exercise] = {
 
             from llmcost_jupyter import price_response
 
+            def openai(model, prompt, completion):
+                return {"model": model,
+                        "usage": {"prompt_tokens": prompt, "completion_tokens": completion}}
+
+            def anthropic(model, prompt, output):
+                return {"model": model, "usage": {"input_tokens": prompt, "output_tokens": output}}
+
             log = [
-                ("triage", {"model": "gpt-4o-mini", "usage": {"prompt_tokens": 58, "completion_tokens": 2}}),
-                ("triage", {"model": "gpt-4o-mini", "usage": {"prompt_tokens": 71, "completion_tokens": 2}}),
-                ("draft-reply", {"model": "gpt-4o", "usage": {"prompt_tokens": 84, "completion_tokens": 412}}),
-                ("draft-reply", {"model": "gpt-4o", "usage": {"prompt_tokens": 97, "completion_tokens": 356}}),
-                ("summarise-thread", {"model": "claude-haiku-4-5",
-                                      "usage": {"input_tokens": 139, "output_tokens": 121}}),
-                ("summarise-thread", {"model": "claude-haiku-4-5",
-                                      "usage": {"input_tokens": 201, "output_tokens": 164}}),
+                ("triage", openai("gpt-4o-mini", 58, 2)),
+                ("triage", openai("gpt-4o-mini", 71, 2)),
+                ("draft-reply", openai("gpt-4o", 84, 412)),
+                ("draft-reply", openai("gpt-4o", 97, 356)),
+                ("summarise-thread", anthropic("claude-haiku-4-5", 139, 121)),
+                ("summarise-thread", anthropic("claude-haiku-4-5", 201, 164)),
             ]
             totals = defaultdict(int)
             for task, response in log:

@@ -44,7 +44,8 @@ def test_requirement_extras_exist():
         found = re.fullmatch(r"\.\[([\w,\s-]+)\]", line)
         if found:
             for extra in found.group(1).split(","):
-                assert extra.strip() in extras, f"unknown extra {extra!r} in binder/requirements.txt"
+                message = f"unknown extra {extra!r} in binder/requirements.txt"
+                assert extra.strip() in extras, message
 
 
 def test_runtime_is_a_supported_python():
