@@ -55,18 +55,30 @@ class EstimateRulesDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         from llmcost_jupyter.counting import ESTIMATE_RULES
 
-        header = ["Family", "Model ids starting with", "Estimate", "Uncertainty"]
+        header = ["Family", "Model ids starting with", "Estimate", "Without the proxy tokenizer"]
         rows = []
         for rule in ESTIMATE_RULES:
-            prefixes = ", ".join(rule.prefixes) or "(none: fallback)"
-            if rule.proxy is not None:
-                method = f"{rule.proxy} count × {rule.proxy_factor:g}"
-                uncertainty = rule.proxy_uncertainty
-            else:
-                method = f"characters ÷ {rule.chars_per_token:g}"
-                uncertainty = rule.chars_uncertainty
-            rows.append([rule.family, prefixes, method, f"±{uncertainty * 100:g}%"])
+            rows.append([
+                rule.family,
+                ", ".join(rule.prefixes) or _unprefixed_models(rule.family),
+                _proxy_text(rule.proxy, rule.proxy_factor, rule.proxy_uncertainty),
+                f"characters ÷ {rule.chars_per_token:g}, ±{rule.chars_uncertainty * 100:g}%",
+            ])
         return [_table(header, rows)]
+
+
+def _unprefixed_models(family: str) -> str:
+    if family == "other":
+        return "(every other model)"
+    return "(chosen by the model's tiktoken encoding)"
+
+
+def _proxy_text(proxy: str | None, factor: float, uncertainty: float) -> str:
+    if proxy is None:
+        return "none"
+    name = proxy.removeprefix("mistral:").removesuffix(".json")
+    source = " (mistral-common)" if proxy.startswith("mistral:") else ""
+    return f"{name}{source} count × {factor:g}, ±{uncertainty * 100:g}%"
 
 
 def _table(header: list[str], rows: list[list[str]]) -> nodes.table:
@@ -96,8 +108,6 @@ def _row(cells: list[str]) -> nodes.row:
 
 def price_substitutions() -> dict[str, str]:
     """Return MyST substitutions that describe the price data the package ships with."""
-    from importlib.metadata import version
-
     from llmcost_jupyter import prices
 
     info = prices.price_data_info()
@@ -107,7 +117,6 @@ def price_substitutions() -> dict[str, str]:
         "prices_as_of_meaning": str(info.as_of_meaning),
         "prices_source": str(info.source),
         "prices_version": str(info.version),
-        "genai_prices_version": version("genai-prices"),
         "catalog_model_count": f"{info.model_count:,}",
         "catalog_provider_count": f"{info.provider_count:,}",
     }
