@@ -207,6 +207,90 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Notebook 7
+
+
+@dataclass
+class NotebookServer:
+    """A running Jupyter Notebook 7 server.
+
+    Attributes:
+        base_url: ``http://127.0.0.1:PORT``.
+        token: The token that every URL needs.
+        root_dir: The folder the server shows, holding copies of the notebooks.
+        log_path: The server's standard output and error.
+    """
+
+    base_url: str
+    token: str
+    root_dir: Path
+    log_path: Path
+
+    def notebook_url(self, notebook: str) -> str:
+        """Return the URL that opens ``notebook`` in Notebook 7's single-document page."""
+        return f"{self.base_url}/notebooks/{notebook}?token={self.token}"
+
+    def log_tail(self, lines: int = 40) -> str:
+        """Return the end of the server log, for failure messages."""
+        text = self.log_path.read_text(errors="replace").splitlines()
+        return "\n".join(text[-lines:])
+
+
+@pytest.fixture(scope="module")
+def notebook7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NotebookServer]:
+    """Start Notebook 7 on 127.0.0.1 over a copy of ``notebooks/``; stop it afterwards.
+
+    Skips when the ``notebook`` package (version 7 or later) is not installed.
+    """
+    pytest.importorskip(
+        "notebook", minversion="7", reason="notebook 7 is not installed: pip install -e '.[test]'"
+    )
+    home = tmp_path_factory.mktemp("notebook7-home")
+    root = home / "root"
+    shutil.copytree(REPO_ROOT / "notebooks", root)
+    env = _server_env(home)
+    _check_kernelspec(env)
+    port = _free_port()
+    token = secrets.token_hex(16)
+    log_path = home / "server.log"
+    # Notebook 7 has no news or update options of its own. The JupyterLab server extension,
+    # which Notebook 7 loads when jupyterlab is installed, serves the news feed it fetches from
+    # jupyter.org, so the LabApp options turn that off as in the JupyterLab fixture.
+    command = [
+        sys.executable, "-m", "notebook", "--no-browser",
+        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+        "--ServerApp.allow_root=True", "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
+        "--LabApp.extension_manager=readonly",
+    ]
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    server = NotebookServer(f"http://127.0.0.1:{port}", token, root, log_path)
+    try:
+        _wait_until_notebook_ready(server, process)
+        yield server
+    finally:
+        _stop(process)
+
+
+def _wait_until_notebook_ready(server: NotebookServer, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    status_url = f"{server.base_url}/api/status?token={server.token}"
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"Notebook 7 exited with {process.returncode}:\n{server.log_tail()}")
+        if _status_ok(status_url):
+            return
+        time.sleep(0.5)
+    pytest.fail(
+        f"Notebook 7 did not answer within {SERVER_START_TIMEOUT_S} s:\n{server.log_tail()}"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # Chromium
 
 
