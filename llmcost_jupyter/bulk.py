@@ -9,7 +9,7 @@ row and the costs equal ``estimate`` row by row; only the work is organised diff
   are dropped as soon as they are counted. A model without a public tokenizer reuses the count
   of the proxy tokenizer that ``counting`` scales for its estimate.
 * Large inputs are counted on every core. On Linux the workers are forked, so they inherit the
-  texts and the loaded vocabularies; elsewhere they are spawned and build the vocabularies
+  texts and the loaded vocabularies. Elsewhere they are spawned and build the vocabularies
   offline through ``_vocab``. The calling process counts too. Below ``PARALLEL_MIN_CHARS``
   characters everything runs in the calling process, because starting processes would cost
   more than it saves.
@@ -21,6 +21,7 @@ row and the costs equal ``estimate`` row by row; only the work is organised diff
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import multiprocessing
@@ -33,7 +34,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Union, overload
 
 from . import counting
 from .costs import CostBreakdown, Usage, price_usage
@@ -52,12 +53,14 @@ if TYPE_CHECKING:
     from .tokenizers import Tokenizer
 
 __all__ = [
+    "COST_COLUMNS",
     "PARALLEL_MIN_CHARS",
     "SPAWN_PARALLEL_MIN_CHARS",
     "CountPlan",
     "IncompleteResultWarning",
     "ModelTotals",
     "PricedFrame",
+    "TokenCounts",
     "count_texts",
     "default_workers",
     "plan_counts",
@@ -73,9 +76,10 @@ PARALLEL_MIN_CHARS = 2_000_000
 #: imports the package and builds its vocabulary, which takes about a second.
 SPAWN_PARALLEL_MIN_CHARS = 64_000_000
 
-#: Characters per unit of work handed to a worker. Large enough that sending a chunk and its
-#: counts costs little next to counting it, small enough that the progress bar moves.
-MAX_CHUNK_CHARS = 256_000
+#: Characters per unit of work handed to a worker: about 30 ms of counting on the benchmark
+#: machine (docs/bulk.md), so that the progress bar moves, and enough that sending a chunk
+#: costs little next to counting it.
+MAX_CHUNK_CHARS = 1_000_000
 MIN_CHUNK_CHARS = 16_000
 
 TokenizerOption = Union[str, "os.PathLike[str]", "Tokenizer", None]
@@ -317,13 +321,14 @@ def iter_chunk_counts(
     total_chars = sum(map(len, texts))
     method = start_method or ("fork" if sys.platform.startswith("linux") else "spawn")
     processes = _process_count(workers, total_chars, method)
-    bounds = _chunk_bounds(texts, _chunk_chars(total_chars, processes))
+    chunker = _Chunker(texts, processes)
     resolved = [ref.resolve() for ref in counters]
     if processes == 1:
-        for start, stop in bounds:
+        while chunker:
+            start, stop = chunker.take()
             yield _count_chunk(texts, resolved, start, stop)
         return
-    yield from _count_in_processes(texts, counters, resolved, bounds, processes, method)
+    yield from _count_in_processes(texts, counters, resolved, chunker, processes, method)
 
 
 def _process_count(workers: int | None, total_chars: int, method: str) -> int:
@@ -335,34 +340,44 @@ def _process_count(workers: int | None, total_chars: int, method: str) -> int:
     if workers == 1 or total_chars < threshold:
         return 1
     if multiprocessing.current_process().daemon:
-        # A daemonic process, such as a Dask or multiprocessing worker, cannot start children.
+        # A daemonic process, such as a multiprocessing pool worker, cannot start children.
         return 1
     return workers
 
 
-def _chunk_chars(total_chars: int, processes: int) -> int:
-    if processes == 1:
-        return MAX_CHUNK_CHARS
-    # At least eight chunks per process, so that the processes finish close together.
-    return max(MIN_CHUNK_CHARS, min(MAX_CHUNK_CHARS, total_chars // (processes * 8)))
+class _Chunker:
+    """Hands out consecutive row ranges, smaller and smaller as the text runs out.
+
+    Each range has about ``remaining / (2 * processes)`` characters, between
+    ``MIN_CHUNK_CHARS`` and ``MAX_CHUNK_CHARS`` (guided self-scheduling), so that the processes
+    finish within one small chunk of each other. A single process always gets the maximum.
+    """
+
+    def __init__(self, texts: Sequence[str], processes: int) -> None:
+        self._ends = array("q", itertools.accumulate(map(len, texts)))
+        self._processes = processes
+        self._next = 0
+
+    def __bool__(self) -> bool:
+        return self._next < len(self._ends)
+
+    def take(self) -> tuple[int, int]:
+        """Return the next range of rows as ``(start, stop)``."""
+        start = self._next
+        done = self._ends[start - 1] if start else 0
+        size = MAX_CHUNK_CHARS
+        if self._processes > 1:
+            remaining = self._ends[-1] - done
+            size = max(MIN_CHUNK_CHARS, min(MAX_CHUNK_CHARS, remaining // (2 * self._processes)))
+        # The first row whose end reaches the target closes the chunk; every chunk has a row.
+        stop = min(bisect.bisect_left(self._ends, done + size, lo=start) + 1, len(self._ends))
+        self._next = stop
+        return start, stop
 
 
-def _chunk_bounds(texts: Sequence[str], chunk_chars: int) -> list[tuple[int, int]]:
-    bounds = []
-    start = 0
-    size = 0
-    for index, text in enumerate(texts):
-        size += len(text)
-        if size >= chunk_chars:
-            bounds.append((start, index + 1))
-            start = index + 1
-            size = 0
-    if start < len(texts):
-        bounds.append((start, len(texts)))
-    return bounds
-
-
-def _count_chunk(texts: Sequence[str], counters: Sequence[Any], start: int, stop: int) -> ChunkCounts:
+def _count_chunk(
+    texts: Sequence[str], counters: Sequence[Any], start: int, stop: int
+) -> ChunkCounts:
     part = texts[start:stop]
     return ChunkCounts(start, stop, tuple(count_slice(part, counter) for counter in counters))
 
@@ -432,11 +447,23 @@ def _busy(children: list[_Child]) -> dict[Connection, _Child]:
     return {child.connection: child for child in children if child.sent}
 
 
+def _send_chunks(
+    children: list[_Child], chunker: _Chunker, texts: Sequence[str], queued: int, forked: bool
+) -> None:
+    """Top up every child's queue to ``queued`` chunks."""
+    for child in children:
+        while chunker and len(child.sent) < queued:
+            start, stop = chunker.take()
+            task = (start, stop) if forked else (start, stop, list(texts[start:stop]))
+            child.connection.send(task)
+            child.sent.append((start, stop))
+
+
 def _count_in_processes(
     texts: Sequence[str],
     counters: Sequence[CounterRef],
     resolved: list[Any],
-    bounds: list[tuple[int, int]],
+    chunker: _Chunker,
     processes: int,
     method: str,
 ) -> Iterator[ChunkCounts]:
@@ -450,8 +477,8 @@ def _count_in_processes(
     context = multiprocessing.get_context(method)
     forked = method == "fork"
     job = next(_job_ids)
-    # A forked child always has its next chunk queued; a spawned child gets one chunk at a
-    # time, so that a large chunk is never sent while the child is sending counts back.
+    # A forked child always has its next chunk queued. A spawned child gets one chunk at a
+    # time, because sending it a large chunk while it sends counts back could deadlock.
     queued = 2 if forked else 1
     children: list[_Child] = []
     if forked:
@@ -468,29 +495,23 @@ def _count_in_processes(
             children.append(_Child(process, parent_end))
         if forked:
             del _FORKED_JOBS[job]
-        next_chunk = 0
+        _send_chunks(children, chunker, texts, queued, forked)
         while True:
-            for child in children:
-                while next_chunk < len(bounds) and len(child.sent) < queued:
-                    start, stop = bounds[next_chunk]
-                    task = (start, stop) if forked else (start, stop, list(texts[start:stop]))
-                    child.connection.send(task)
-                    child.sent.append((start, stop))
-                    next_chunk += 1
+            # Collect finished counts and send new chunks before counting, so that no child
+            # waits for work while this process counts.
             busy = _busy(children)
-            for connection in wait(list(busy), timeout=0):
-                yield busy[connection].receive()
-            if next_chunk < len(bounds):
-                # This process counts the next chunk itself instead of waiting.
-                start, stop = bounds[next_chunk]
-                next_chunk += 1
+            ready = [busy[connection].receive() for connection in wait(list(busy), timeout=0)]
+            _send_chunks(children, chunker, texts, queued, forked)
+            yield from ready
+            if chunker:
+                start, stop = chunker.take()
                 yield _count_chunk(texts, resolved, start, stop)
                 continue
             busy = _busy(children)
             if not busy:
                 break
-            for connection in wait(list(busy)):
-                yield busy[connection].receive()
+            ready = [busy[connection].receive() for connection in wait(list(busy))]
+            yield from ready
         for child in children:
             child.connection.send(None)
         for child in children:
@@ -504,6 +525,68 @@ def _count_in_processes(
             child.connection.close()
 
 
+class TokenCounts(Sequence[TokenCount]):
+    """One model's counts of many texts.
+
+    Indexing gives the ``TokenCount`` of one text, made on first access, and ``tokens`` gives
+    every count as a plain integer without making any ``TokenCount``.
+    """
+
+    def __init__(self, plan: CountPlan, raw: array) -> None:
+        self._plan = plan
+        self._raw = raw
+        self._made: dict[int, TokenCount] = {}
+
+    @property
+    def model(self) -> str:
+        """The model id the texts were counted for."""
+        return self._plan.model
+
+    @property
+    def exact(self) -> bool:
+        """Whether the counts are exact rather than estimated."""
+        return self._plan.exact
+
+    @property
+    def method(self) -> str:
+        """How the texts were counted."""
+        return self._plan.method
+
+    @property
+    def tokens(self) -> list[int]:
+        """Each text's token count (the central value for an estimate)."""
+        if self._plan.factor is None:
+            return self._raw.tolist()
+        return [self._count(raw).tokens for raw in self._raw]
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    @overload
+    def __getitem__(self, index: int) -> TokenCount: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[TokenCount]: ...
+
+    def __getitem__(self, index: int | slice) -> TokenCount | list[TokenCount]:
+        if isinstance(index, slice):
+            return [self._count(raw) for raw in self._raw[index]]
+        return self._count(self._raw[index])
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<TokenCounts {self.model}: {len(self):,} texts, {sum(self.tokens):,} tokens>"
+
+    def _count(self, raw: int) -> TokenCount:
+        return _memo_count(self._plan, self._made, raw)
+
+
 def count_texts(
     texts: Sequence[str],
     models: Sequence[str],
@@ -511,7 +594,7 @@ def count_texts(
     tokenizer: TokenizerOption = None,
     workers: int | None = None,
     progress: ProgressOption = None,
-) -> dict[str, list[TokenCount]]:
+) -> dict[str, TokenCounts]:
     """Count many texts for several models, on every core for large inputs.
 
     Args:
@@ -522,7 +605,8 @@ def count_texts(
         progress: See ``progress.progress_reporter``; counts texts.
 
     Returns:
-        For each model, one ``TokenCount`` per text, equal to ``count_tokens(text, model)``.
+        For each model, the counts of every text in order: ``result[model][i]`` equals
+        ``count_tokens(texts[i], model)``, and ``result[model].tokens`` lists the integers.
     """
     plans = plan_counts(models, tokenizer=tokenizer)
     counters = list(dict.fromkeys(plan.counter for plan in plans))
@@ -535,12 +619,7 @@ def count_texts(
                 column[chunk.start:chunk.stop] = counts
             done += chunk.stop - chunk.start
             reporter.update(done)
-    result = {}
-    for plan in plans:
-        column = raw[counters.index(plan.counter)]
-        memo: dict[int, TokenCount] = {}
-        result[plan.model] = [_memo_count(plan, memo, value) for value in column]
-    return result
+    return {plan.model: TokenCounts(plan, raw[counters.index(plan.counter)]) for plan in plans}
 
 
 def _memo_count(plan: CountPlan, memo: dict[int, TokenCount], raw: int) -> TokenCount:
@@ -556,9 +635,13 @@ def _memo_count(plan: CountPlan, memo: dict[int, TokenCount], raw: int) -> Token
 
 
 class PricedUsage:
-    """One distinct usage of one model, priced once and shared by every row that has it."""
+    """One distinct usage of one model, priced once and shared by every row that has it.
 
-    __slots__ = ("count", "usage", "cost", "cost_low", "cost_high")
+    ``record`` contains the values of ``ROW_COLUMNS`` after ``model``, made once here, so
+    that building the per-row frame only transposes records.
+    """
+
+    __slots__ = ("count", "usage", "cost", "cost_low", "cost_high", "record")
 
     def __init__(
         self,
@@ -567,12 +650,28 @@ class PricedUsage:
         cost: CostBreakdown,
         cost_low: Decimal,
         cost_high: Decimal,
+        calls: int,
     ) -> None:
         self.count = count
         self.usage = usage
         self.cost = cost
         self.cost_low = cost_low
         self.cost_high = cost_high
+        self.record = (
+            count.tokens,
+            count.exact,
+            usage.output_tokens,
+            usage.reasoning_tokens,
+            usage.cache_read_tokens,
+            cost.tier is not None,
+            cost.input,
+            cost.cache_read + cost.cache_write,
+            cost.output,
+            cost.reasoning,
+            cost.total,
+            calls,
+            cost.total * calls,
+        )
 
 
 @dataclass(frozen=True)
@@ -616,7 +715,13 @@ class _ModelPricer:
         return rows
 
     def _price_new(
-        self, raw: int, output: int, reasoning: int, cached: int | None, *, label: Callable[[], Hashable]
+        self,
+        raw: int,
+        output: int,
+        reasoning: int,
+        cached: int | None,
+        *,
+        label: Callable[[], Hashable],
     ) -> PricedUsage:
         count = _memo_count(self.plan, self._counts, raw)
         read = self._cached_tokens(count.tokens, cached)
@@ -628,11 +733,12 @@ class _ModelPricer:
             )
         usage = Usage(count.tokens, output, reasoning, read)
         cost = price_usage(self.card, usage, batch=self.options.batch)
+        calls = self.options.calls_per_row
         if count.exact:
-            return PricedUsage(count, usage, cost, cost.total, cost.total)
+            return PricedUsage(count, usage, cost, cost.total, cost.total, calls)
         low = self._bound_cost(count.low, output, reasoning, cached)
         high = self._bound_cost(count.high, output, reasoning, cached)
-        return PricedUsage(count, usage, cost, low, high)
+        return PricedUsage(count, usage, cost, low, high, calls)
 
     def _cached_tokens(self, prompt_tokens: int, cached: int | None) -> int:
         share = self.options.cached_share
@@ -755,6 +861,16 @@ def _usage_values(usage: Usage) -> tuple[int, ...]:
     return (usage.input_tokens, usage.output_tokens, usage.reasoning_tokens,
             usage.cache_read_tokens, usage.cache_write_5m_tokens, usage.cache_write_1h_tokens)
 
+
+#: Columns of ``PricedFrame.rows`` that contain ``Decimal`` USD amounts.
+COST_COLUMNS = (
+    "input_cost",
+    "cache_cost",
+    "output_cost",
+    "reasoning_cost",
+    "cost_per_call",
+    "total_cost",
+)
 
 ROW_COLUMNS = (
     "model",
@@ -1077,6 +1193,7 @@ def _check_token_option(name: str, value: object, columns: list[Any]) -> None:
 
 
 def check_models(models: str | Sequence[str]) -> list[str]:
+    """Return the model ids as a list without repeats, or raise if one is not a usable id."""
     model_list = [models] if isinstance(models, str) else list(models)
     if not model_list:
         raise InvalidRequestError("no model given: name at least one, for example gpt-4o")
@@ -1166,8 +1283,7 @@ class FrameRun:
             complete=complete,
             batch=self.options.batch,
             calls_per_row=self.options.calls_per_row,
-            rows=rows_frame(self.index, positions, self.plans, frames_rows,
-                            self.options.calls_per_row),
+            rows=rows_frame(self.index, positions, self.plans, frames_rows),
             unpriced_index=self.index.delete(positions) if not complete else self.index[:0],
         )
 
@@ -1188,17 +1304,17 @@ def prompt_texts(df: pd.DataFrame, column: str) -> list[str]:
     labels = df.index
     missing = [p for p in bad if _is_missing(values[p])]
     if missing:
-        shown = ", ".join(repr(labels[p]) for p in missing[:5])
+        examples = ", ".join(repr(labels[p]) for p in missing[:5])
         raise InvalidRequestError(
-            f"column {column!r} has {len(missing):,} missing values (rows {shown}"
+            f"column {column!r} has {len(missing):,} missing values (rows {examples}"
             f"{', ...' if len(missing) > 5 else ''}). Every row needs a prompt, because an empty "
             f"one would still be billed its output tokens: drop them with "
             f"df.dropna(subset=[{column!r}]), or fill them with df[{column!r}].fillna('')."
         )
-    shown = ", ".join(f"row {labels[p]!r}: {type(values[p]).__name__} {values[p]!r:.40}"
+    examples = ", ".join(f"row {labels[p]!r}: {type(values[p]).__name__} {values[p]!r:.40}"
                       for p in bad[:3])
     raise InvalidRequestError(
-        f"column {column!r} has {len(bad):,} values that are not strings ({shown}); convert "
+        f"column {column!r} has {len(bad):,} values that are not strings ({examples}); convert "
         f"them with df[{column!r}].astype(str)."
     )
 
@@ -1248,36 +1364,23 @@ def rows_frame(
     positions: list[int],
     plans: list[CountPlan],
     priced: list[list[PricedUsage]],
-    calls_per_row: int,
 ) -> pd.DataFrame:
     """Build the long-form per-row frame: one block of rows per model, in input row order."""
     import pandas as pd
 
-    columns: dict[str, list[Any]] = {name: [] for name in ROW_COLUMNS}
-    for plan, rows in zip(plans, priced):
-        columns["model"] += [plan.model] * len(rows)
-        columns["input_tokens"] += [item.count.tokens for item in rows]
-        columns["exact"] += [item.count.exact for item in rows]
-        columns["output_tokens"] += [item.usage.output_tokens for item in rows]
-        columns["reasoning_tokens"] += [item.usage.reasoning_tokens for item in rows]
-        columns["cached_tokens"] += [item.usage.cache_read_tokens for item in rows]
-        columns["long_context"] += [item.cost.tier is not None for item in rows]
-        columns["input_cost"] += [item.cost.input for item in rows]
-        columns["cache_cost"] += [item.cost.cache_read + item.cost.cache_write for item in rows]
-        columns["output_cost"] += [item.cost.output for item in rows]
-        columns["reasoning_cost"] += [item.cost.reasoning for item in rows]
-        columns["cost_per_call"] += [item.cost.total for item in rows]
-        columns["calls"] += [calls_per_row] * len(rows)
-        columns["total_cost"] += [item.cost.total * calls_per_row for item in rows]
+    models = [plan.model for plan, rows in zip(plans, priced) for _ in rows]
+    records = [item.record for rows in priced for item in rows]
+    names = ROW_COLUMNS[1:]
+    columns = dict(zip(names, zip(*records))) if records else {name: () for name in names}
     labels = index[positions] if positions else index[:0]
-    frame = pd.DataFrame(columns, index=_tiled(labels, len(plans)))
+    frame = pd.DataFrame({"model": models, **columns}, index=_tiled(labels, len(plans)),
+                         columns=list(ROW_COLUMNS))
     for name in ("input_tokens", "output_tokens", "reasoning_tokens", "cached_tokens", "calls"):
         frame[name] = frame[name].astype("int64")
     frame["model"] = frame["model"].astype(str)  # also when empty, so that Dask's meta matches
     frame["exact"] = frame["exact"].astype(bool)
     frame["long_context"] = frame["long_context"].astype(bool)
-    for name in ("input_cost", "cache_cost", "output_cost", "reasoning_cost", "cost_per_call",
-                 "total_cost"):
+    for name in COST_COLUMNS:
         frame[name] = frame[name].astype(object)
     return frame
 

@@ -184,7 +184,8 @@ def read_inputs(paths: Sequence[str], *, encoding: str, hidden: bool, stdin: Tex
 def _read_stdin(stdin: TextIO, encoding: str) -> str:
     if stdin.isatty():
         raise CommandError(
-            "no input: give files or folders, or pipe text in, e.g. cat prompt.txt | llmcost -m gpt-4o"
+            "no input: give files or folders, or pipe text in, for example: "
+            "cat prompt.txt | llmcost -m gpt-4o"
         )
     data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode()
     try:

@@ -262,7 +262,8 @@ def test_missing_in_default_string_dtype():
 
 def test_non_string_prompt_is_an_error():
     df = frame(["ok", 42, b"bytes"])
-    with pytest.raises(InvalidRequestError, match=r"2 values that are not strings \(row 't1': int 42"):
+    expected = r"2 values that are not strings \(row 't1': int 42"
+    with pytest.raises(InvalidRequestError, match=expected):
         price_frame(df, "text", "gpt-4o", progress=False)
 
 
@@ -403,3 +404,18 @@ def test_model_totals_of_nothing_are_zero():
     assert empty.cost.total == 0
     assert empty.exact
     assert math.isclose(0, empty.input_tokens_high)
+
+
+def test_token_counts_sequence():
+    counts = bulk.count_texts(TICKETS[:9], ["gpt-4o", "claude-sonnet-4-5"], progress=False)
+    gpt = counts["gpt-4o"]
+    assert len(gpt) == 9
+    assert gpt.exact
+    assert gpt.tokens == [count_tokens(t, "gpt-4o").tokens for t in TICKETS[:9]]
+    assert gpt[-1] == count_tokens(TICKETS[8], "gpt-4o")
+    assert gpt[1:3] == [count_tokens(t, "gpt-4o") for t in TICKETS[1:3]]
+    claude = counts["claude-sonnet-4-5"]
+    assert not claude.exact
+    assert claude.tokens == [count_tokens(t, "claude-sonnet-4-5").tokens for t in TICKETS[:9]]
+    assert claude.method == count_tokens("x", "claude-sonnet-4-5").method
+    assert repr(gpt).startswith("<TokenCounts gpt-4o: 9 texts, ")
