@@ -50,12 +50,18 @@ _EXPORTS = {
     "session_ledger": "ledger",
     "Ledger": "ledger",
     "RemoteCountError": "remote_count",
+    "price_frame": "bulk",
+    "count_texts": "bulk",
+    "PricedFrame": "bulk",
+    "ModelTotals": "bulk",
+    "IncompleteResultWarning": "bulk",
 }
 
 __all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension", *_EXPORTS]
 
 if TYPE_CHECKING:
     from .breakeven import BreakEven, break_even
+    from .bulk import IncompleteResultWarning, ModelTotals, PricedFrame, count_texts, price_frame
     from .costs import (
         BatchNotAvailableError,
         CostBreakdown,

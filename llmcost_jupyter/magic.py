@@ -41,7 +41,7 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     InvalidTaskError,
 )
 
-LINE_COMMANDS = ("models", "rates", "defaults", "ledger", "budget")
+LINE_COMMANDS = ("models", "rates", "defaults", "ledger", "budget", "frame")
 
 
 @contextmanager
@@ -187,6 +187,9 @@ class LLMCostMagics(Magics):
                               [--chars-per-token X] [--reset]
             %llmcost ledger [--csv PATH] [--clear]     cost per task and per model
             %llmcost budget [--session USD|off] [--cell USD|off]
+            %llmcost frame DF.COLUMN MODEL [MODEL ...] [-o N|COLUMN] [-r N|COLUMN]
+                           [--cached N|PCT%] [--batch] [-n CALLS_PER_ROW] [--out NAME]
+                                                       price every row of a DataFrame column
         """
         if cell is None:
             return self._line(line)
@@ -319,10 +322,10 @@ class LLMCostMagics(Magics):
             display(_Boundaries(boundaries_html(prompt, model, tokenizer=tokenizer),
                                 boundaries_text(prompt, model, tokenizer=tokenizer)))
 
-    def _store(self, name: str, report: CostReport) -> None:
+    def _store(self, name: str, result: object) -> None:
         if not name.isidentifier():
             raise UsageError(f"--out needs a Python variable name, got {name!r}")
-        self.shell.user_ns[name] = report
+        self.shell.user_ns[name] = result
 
     # -- the line magic ----------------------------------------------------------------------
 
@@ -452,6 +455,48 @@ class LLMCostMagics(Magics):
         display(Notice(f"Budgets: session {session} (spent so far {spent}), per cell {cell}."))
 
 
+    def _command_frame(self, words: list[str]):
+        from .bulk import price_frame
+
+        parser = _LineParser(prog="%llmcost frame")
+        parser.add_argument("target", metavar="DF.COLUMN")
+        parser.add_argument("models", nargs="+")
+        parser.add_argument("-o", "--output", default="0", metavar="N|COLUMN")
+        parser.add_argument("-r", "--reasoning", default="0", metavar="N|COLUMN")
+        parser.add_argument("--cached", type=_tokens_or_share, default=None)
+        parser.add_argument("--batch", action="store_true")
+        parser.add_argument("-n", "--calls", type=_whole_number, default=1)
+        parser.add_argument("--workers", type=_whole_number, default=None)
+        parser.add_argument("--out", default=None, metavar="NAME")
+        args = parser.parse_args(words)
+        name, _, column = args.target.rpartition(".")
+        if not name or not column:
+            raise UsageError(f"Name the column as DF.COLUMN, for example tickets.body; "
+                             f"got {args.target!r}.")
+        if name not in self.shell.user_ns:
+            raise UsageError(f"No variable named {name!r}: create the DataFrame first.")
+        frame = self.shell.user_ns[name]
+        if column not in getattr(frame, "columns", ()):
+            raise UsageError(f"{name} has no column {column!r}; its columns are "
+                             f"{', '.join(map(str, getattr(frame, 'columns', [])))}.")
+        cached_tokens, cached_share = _split_cache(args.cached)
+        result = price_frame(
+            frame,
+            column,
+            args.models,
+            output_tokens=_number_or_column(args.output),
+            reasoning_tokens=_number_or_column(args.reasoning),
+            cached_tokens=cached_tokens,
+            cached_share=cached_share,
+            batch=args.batch,
+            calls_per_row=args.calls,
+            workers=args.workers or None,
+        )
+        display(result)
+        if args.out:
+            self._store(args.out, result)
+
+
 class _LineParser(argparse.ArgumentParser):
     """An argument parser whose errors become ``UsageError`` instead of exiting."""
 
@@ -483,6 +528,14 @@ class _Boundaries:
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:
         printer.text(self.plain)
+
+
+def _number_or_column(text: str) -> int | str:
+    """Read a token option that is either a whole number or a column name."""
+    try:
+        return _whole_number(text)
+    except argparse.ArgumentTypeError:
+        return text
 
 
 def _split_line(line: str) -> list[str]:

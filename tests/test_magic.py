@@ -11,7 +11,7 @@ import pytest
 from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
 
-from llmcost_jupyter import CostReport, session_ledger
+from llmcost_jupyter import CostReport, estimate, session_ledger
 from llmcost_jupyter._vocab import get_encoding
 from llmcost_jupyter.magic import LLMCostMagics
 
@@ -332,3 +332,37 @@ def test_unknown_task_suggests(shell):
     add_task(Task("support-reply", input_tokens=10))
     with pytest.raises(UsageError, match="Did you mean 'support-reply'"):
         shell.run_cell_magic("llmcost", "gpt-4o --task suport-reply", PROMPT)
+
+
+def test_frame_prices_a_column(shell):
+    import pandas as pd
+
+    shell.user_ns["tickets"] = pd.DataFrame({"body": ["My order is late.", "Refund please."],
+                                             "answer": [40, 60]})
+    with capture_output() as captured:
+        shell.run_line_magic("llmcost", "frame tickets.body gpt-4o -o answer -n 2 --out priced")
+    priced = shell.user_ns["priced"]
+    expected = sum(
+        (estimate(text, "gpt-4o", output_tokens=out, calls=2)["gpt-4o"].total_cost
+         for text, out in [("My order is late.", 40), ("Refund please.", 60)]),
+        Decimal(0),
+    )
+    assert priced.summary["total_cost"].iloc[0] == expected
+    assert len(captured.outputs) == 1
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("frame tickets gpt-4o", "DF.COLUMN"),
+        ("frame nothing.body gpt-4o", "No variable named 'nothing'"),
+        ("frame tickets.text gpt-4o", "no column 'text'"),
+        ("frame tickets.body gpt4o", "Did you mean"),
+    ],
+)
+def test_frame_errors_are_usage_errors(shell, line, message):
+    import pandas as pd
+
+    shell.user_ns["tickets"] = pd.DataFrame({"body": ["hello"]})
+    with pytest.raises(UsageError, match=message):
+        shell.run_line_magic("llmcost", line)
