@@ -203,9 +203,7 @@ class CountPlan:
         """Return the model's count for a row whose counter gave ``raw``."""
         if self.factor is None:
             return TokenCount(raw, self.exact, self.method, self.tokenizer, self.uncertainty)
-        # NOTE: _scaled is private to counting; the plan is checked against count_tokens on a
-        # probe text when it is made, and tests compare every row.
-        tokens = counting._scaled(raw, self.factor)
+        tokens = counting.scale_count(raw, self.factor)
         return TokenCount(tokens, False, self.method, self.tokenizer, self.uncertainty)
 
 
@@ -250,9 +248,7 @@ def _estimate_candidates(model: str, probe: TokenCount) -> list[CountPlan]:
     rule = counting.estimate_rule(model)
     candidates = []
     if rule.proxy is not None:
-        # NOTE: _proxy_tokenizer is private to counting: it is the tokenizer whose count the
-        # estimate scales. The probe check in _plan_for rejects this plan if that changes.
-        proxy = counting._proxy_tokenizer(rule.proxy)
+        proxy = counting.proxy_tokenizer(rule.proxy)
         if proxy is not None:
             candidates.append(CountPlan(model, _counter_ref(proxy), rule.proxy_factor,
                                         probe.method, probe.tokenizer, probe.uncertainty))

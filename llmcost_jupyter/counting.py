@@ -411,7 +411,7 @@ def _chars_per_token(rule: EstimateRule) -> float:
 def _estimate(text: str, model: str) -> TokenCount:
     rule = estimate_rule(model)
     user_ratio = rule.family in _ratio_overrides or None in _ratio_overrides
-    proxy = None if user_ratio or rule.proxy is None else _proxy_tokenizer(rule.proxy)
+    proxy = None if user_ratio or rule.proxy is None else proxy_tokenizer(rule.proxy)
     if proxy is not None:
         count = _estimate_from_proxy(text, rule, proxy)
     else:
@@ -428,7 +428,8 @@ def _estimate_note(model: str, rule: EstimateRule) -> str | None:
     return None
 
 
-def _proxy_tokenizer(proxy: str) -> Tokenizer | None:
+def proxy_tokenizer(proxy: str) -> Tokenizer | None:
+    """Return the tokenizer an estimate rule scales (``EstimateRule.proxy``), if available."""
     if not proxy.startswith("mistral:"):
         return tiktoken_tokenizer(proxy)
     filename = proxy.removeprefix("mistral:")
@@ -438,7 +439,7 @@ def _proxy_tokenizer(proxy: str) -> Tokenizer | None:
 
 def _estimate_from_proxy(text: str, rule: EstimateRule, proxy: Tokenizer) -> TokenCount:
     proxy_count = proxy.count(text)
-    tokens = _scaled(proxy_count, rule.proxy_factor)
+    tokens = scale_count(proxy_count, rule.proxy_factor)
     factor = _format_number(rule.proxy_factor)
     share = _format_percent(rule.proxy_uncertainty)
     method = f"estimate: {proxy.name} count × {factor}, ±{share}"
@@ -448,14 +449,14 @@ def _estimate_from_proxy(text: str, rule: EstimateRule, proxy: Tokenizer) -> Tok
 def _estimate_from_chars(text: str, rule: EstimateRule) -> TokenCount:
     ratio = _chars_per_token(rule)
     characters = len(normalize_text(text))
-    tokens = _scaled(characters, 1 / ratio)
+    tokens = scale_count(characters, 1 / ratio)
     shown_ratio = _format_number(ratio)
     share = _format_percent(rule.chars_uncertainty)
     method = f"estimate: {shown_ratio} characters per token, ±{share}"
     return TokenCount(tokens, False, method, f"chars/{shown_ratio}", rule.chars_uncertainty)
 
 
-def _scaled(count: int, factor: float) -> int:
+def scale_count(count: int, factor: float) -> int:
     """Scale a count, rounding half up, and keep at least one token for non-empty text."""
     if count == 0:
         return 0
