@@ -15,7 +15,7 @@ numbers; the same text on every run) are counted with o200k_base by:
 
 Each figure is the median of ``--repeat`` runs, in MB of UTF-8 text per second, with its
 ratio to the plain loop. ``--sweep`` also times 2 workers with and without worker processes
-at growing input sizes, which is how ``bulk.PARALLEL_MIN_CHARS`` was chosen.
+at growing input sizes, which is how ``parallel_counting.PARALLEL_MIN_CHARS`` was chosen.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from llmcost_jupyter import bulk  # noqa: E402
+from llmcost_jupyter import bulk, parallel_counting  # noqa: E402
 from llmcost_jupyter._vocab import load_encoding  # noqa: E402
 from llmcost_jupyter.counting import count_tokens  # noqa: E402
 
@@ -190,17 +190,17 @@ def report(name: str, texts: list[str], repeat: int) -> None:
 def sweep(repeat: int) -> None:
     """Time 2 workers with and without worker processes at growing sizes."""
     print("\nThreshold sweep: count_texts, 2 workers, serial against forked processes")
-    saved = bulk.PARALLEL_MIN_CHARS
+    saved = parallel_counting.PARALLEL_MIN_CHARS
     for rows in (300, 1_000, 1_500, 2_000, 3_000, 6_000, 10_000, 30_000):
         texts = corpus(rows, seed=rows)
         characters = sum(map(len, texts))
         timings = []
         for threshold in (10**12, 0):
-            bulk.PARALLEL_MIN_CHARS = threshold
+            parallel_counting.PARALLEL_MIN_CHARS = threshold
             timings.append(median_seconds(
                 lambda: bulk.count_texts(texts, ["gpt-4o"], workers=2, progress=False), repeat
             ))
-        bulk.PARALLEL_MIN_CHARS = saved
+        parallel_counting.PARALLEL_MIN_CHARS = saved
         serial, forked = timings
         print(f"  {characters:>12,} chars  serial {serial * 1000:8.1f} ms  "
               f"processes {forked * 1000:8.1f} ms  speed-up {serial / forked:5.2f}x")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from llmcost_jupyter import bulk, counting
+from llmcost_jupyter import bulk, counting, parallel_counting
 from llmcost_jupyter.bulk import IncompleteResultWarning, ModelTotals, price_frame
 from llmcost_jupyter.counting import count_tokens
 from llmcost_jupyter.prices import UnknownModelError
@@ -48,10 +48,10 @@ def frame(texts: list[object] = TICKETS, **columns: list[object]) -> pd.DataFram
 @pytest.fixture()
 def processes_always(monkeypatch):
     """Use worker processes for any input size, and small chunks so that there are many."""
-    monkeypatch.setattr(bulk, "PARALLEL_MIN_CHARS", 0)
-    monkeypatch.setattr(bulk, "SPAWN_PARALLEL_MIN_CHARS", 0)
-    monkeypatch.setattr(bulk, "MAX_CHUNK_CHARS", 200)
-    monkeypatch.setattr(bulk, "MIN_CHUNK_CHARS", 100)
+    monkeypatch.setattr(parallel_counting, "PARALLEL_MIN_CHARS", 0)
+    monkeypatch.setattr(parallel_counting, "SPAWN_PARALLEL_MIN_CHARS", 0)
+    monkeypatch.setattr(parallel_counting, "MAX_CHUNK_CHARS", 200)
+    monkeypatch.setattr(parallel_counting, "MIN_CHUNK_CHARS", 100)
 
 
 # ====================
@@ -203,7 +203,7 @@ def test_bulk_counts_equal_single_counts(workers, processes_always):
 
 def test_two_workers_start_a_child_process(processes_always):
     refs = [plan.counter for plan in bulk.plan_counts(["gpt-4o"])]
-    chunks = bulk.iter_chunk_counts(TICKETS, refs, workers=2)
+    chunks = parallel_counting.iter_chunk_counts(TICKETS, refs, workers=2)
     first = next(chunks)
     assert multiprocessing.active_children()
     rest = list(chunks)
@@ -219,7 +219,8 @@ def test_spawned_workers_count_the_same(processes_always):
     refs = list(dict.fromkeys(plan.counter for plan in plans))
     assert len(refs) == 1  # the Claude estimate scales the o200k_base count of gpt-4o
     counts = [0] * len(TICKETS)
-    for chunk in bulk.iter_chunk_counts(TICKETS, refs, workers=2, start_method="spawn"):
+    chunks = parallel_counting.iter_chunk_counts(TICKETS, refs, workers=2, start_method="spawn")
+    for chunk in chunks:
         counts[chunk.start:chunk.stop] = list(chunk.counts[0])
     assert counts == [count_tokens(t, "gpt-4o").tokens for t in TICKETS]
 
@@ -229,7 +230,16 @@ def test_character_estimates_match_count_tokens(processes_always):
     counts = bulk.count_texts(TICKETS, ["claude-sonnet-4-5"], workers=2, progress=False)
     assert counts["claude-sonnet-4-5"] == [count_tokens(t, "claude-sonnet-4-5") for t in TICKETS]
     plan = bulk.plan_counts(["claude-sonnet-4-5"])[0]
-    assert isinstance(plan.counter.resolve(), bulk.CharacterCounter)
+    assert isinstance(plan.counter.resolve(), parallel_counting.CharacterCounter)
+
+
+def test_bulk_reexports_counting_engine():
+    for name in ("count_texts", "TokenCounts", "CountPlan", "plan_counts", "default_workers",
+                 "WorkerProcessError"):
+        assert getattr(bulk, name) is getattr(parallel_counting, name), name
+    # The thresholds live in one module only, so that setting them on bulk cannot silently fail.
+    assert not hasattr(bulk, "PARALLEL_MIN_CHARS")
+    assert not hasattr(bulk, "MAX_CHUNK_CHARS")
 
 
 def test_workers_must_be_positive():
@@ -337,10 +347,10 @@ def test_interrupt_from_callback_keeps_priced_rows(processes_always):
 INTERRUPT_SCRIPT = textwrap.dedent("""
     import json, os, sys, time, warnings
     import pandas as pd
-    from llmcost_jupyter import bulk
+    from llmcost_jupyter import bulk, parallel_counting
 
-    bulk.PARALLEL_MIN_CHARS = 0
-    bulk.MAX_CHUNK_CHARS = bulk.MIN_CHUNK_CHARS = 2000
+    parallel_counting.PARALLEL_MIN_CHARS = 0
+    parallel_counting.MAX_CHUNK_CHARS = parallel_counting.MIN_CHUNK_CHARS = 2000
     df = pd.DataFrame({"text": ["Refund the duplicate charge on order %d, please." % i
                                 for i in range(20000)]})
 

@@ -168,10 +168,10 @@ def test_list_models(tmp_path):
 
 def test_large_folder_counts_with_processes(tmp_path, monkeypatch, capsys):
     # In-process, so that the threshold can be lowered: many files through two workers.
-    from llmcost_jupyter import bulk
+    from llmcost_jupyter import parallel_counting
 
-    monkeypatch.setattr(bulk, "PARALLEL_MIN_CHARS", 0)
-    monkeypatch.setattr(bulk, "MAX_CHUNK_CHARS", 300)
+    monkeypatch.setattr(parallel_counting, "PARALLEL_MIN_CHARS", 0)
+    monkeypatch.setattr(parallel_counting, "MAX_CHUNK_CHARS", 300)
     texts = [f"{TICKET} Ticket number {i}." * (i % 5 + 1) for i in range(40)]
     for number, text in enumerate(texts):
         (tmp_path / f"t{number:02d}.txt").write_text(text, encoding="utf-8")
