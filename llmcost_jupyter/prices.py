@@ -6,6 +6,10 @@ discount. :func:`get_rate_card` builds one from the catalog bundled with genai-p
 network access), then applies the user's overrides from :func:`set_rates`. Models missing
 from the catalog can be added with :func:`add_custom_model`.
 
+This module looks models up by name and stores the user's overrides and custom models. The
+rate card types are defined in ``rate_cards`` and re-exported here; ``catalog`` reads the
+genai-prices data.
+
 Model names may carry a provider prefix separated by a colon, as in
 ``"anthropic:claude-opus-4-1"``. The prefix counts only when it is a catalog provider id, so ids
 that contain a colon themselves, such as ``"gpt-4o:extended"``, still work. A slash is never a
@@ -21,19 +25,51 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import difflib
-import functools
-import re
 import threading
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .batch import BatchDiscount, batch_discount
 
+# A name imported as itself is not used here but re-exported, as part of this module's API.
+from .catalog import (
+    AS_OF_MEANING,
+    BATCH_PRICE_CONTEXT as BATCH_PRICE_CONTEXT,
+    CATALOG_PACKAGE,
+    CATALOG_PRICE_KEYS as CATALOG_PRICE_KEYS,
+    CATALOG_REASONING_KEY as CATALOG_REASONING_KEY,
+    INCLUSIVE_TIER_PROVIDERS as INCLUSIVE_TIER_PROVIDERS,
+    ISO_DATE_PATTERN as ISO_DATE_PATTERN,
+    _base_rates,
+    _catalog_as_of,
+    _catalog_names,
+    _catalog_source,
+    _catalog_summaries,
+    _catalog_tiers,
+    _catalog_version,
+    _model_batch,
+    _provider_display_name,
+    _snapshot,
+)
+from .rate_cards import (
+    REASONING_FROM_CATALOG as REASONING_FROM_CATALOG,
+    REASONING_FROM_CUSTOM,
+    REASONING_FROM_OUTPUT,
+    REASONING_FROM_OVERRIDE,
+    InvalidRateError,
+    ModelSummary,
+    PriceDataInfo,
+    RateCard,
+    Rates,
+    Tier,
+    UnknownModelError,
+    UnknownProviderError,
+    UnpricedModelError,
+)
+
 if TYPE_CHECKING:
-    from genai_prices.data_snapshot import DataSnapshot
-    from genai_prices.types import ModelInfo, ModelPrice, Provider
+    from genai_prices.types import ModelInfo, Provider
 
 __all__ = [
     "InvalidRateError",
@@ -57,29 +93,10 @@ __all__ = [
     "suggest_models",
 ]
 
-CATALOG_PACKAGE = "genai-prices"
-
 # Rate names of a card, in display order; each is USD per million tokens.
 RATE_FIELDS = ("input", "output", "reasoning", "cache_read", "cache_write_5m", "cache_write_1h")
 # Names that set_rates accepts.
 OVERRIDE_KEYS = (*RATE_FIELDS, "batch_discount")
-
-# Our rate names and the genai-prices price keys they come from. The catalog's cache_write_mtok
-# is the price of a cache write with the default lifetime, which is 5 minutes at Anthropic.
-CATALOG_PRICE_KEYS = {
-    "input": "input_mtok",
-    "output": "output_mtok",
-    "cache_read": "cache_read_mtok",
-    "cache_write_5m": "cache_write_mtok",
-    "cache_write_1h": "cache_write_1h_mtok",
-}
-CATALOG_REASONING_KEY = "output_reasoning_mtok"
-
-# Reasoning rate origins, stored in RateCard.reasoning_source.
-REASONING_FROM_OUTPUT = "output rate"
-REASONING_FROM_CATALOG = "catalog"
-REASONING_FROM_OVERRIDE = "override"
-REASONING_FROM_CUSTOM = "custom model"
 
 # A nonzero rate below this many USD per million tokens is taken for a per-token price. In
 # genai-prices 0.2.3 the cheapest token rate is 0.0011 per MTok, and the dearest, 600 per MTok,
@@ -87,276 +104,13 @@ REASONING_FROM_CUSTOM = "custom model"
 MIN_RATE_PER_MTOK = Decimal("0.001")
 TOKENS_PER_MTOK = 1_000_000
 
-# Providers that document an inclusive long-context boundary ("prompts >= 200k tokens").
-# genai-prices applies a tier when tokens > start, so it stores such a boundary as start - 1
-# (199999 for xAI's 200k, per its xAI price comments); rate cards show the documented number.
-INCLUSIVE_TIER_PROVIDERS = frozenset({"x-ai"})
-
 PROVIDER_SEPARATOR = ":"
-# genai-prices request context that selects a model's batch price variant.
-BATCH_PRICE_CONTEXT = {"processing": "batch"}
-
-AS_OF_MEANING = (
-    "latest date recorded in the catalog's price notes and price start dates, "
-    "not counting price changes scheduled after today"
-)
-ISO_DATE_PATTERN = re.compile(r"\b(20\d\d)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b")
 
 MODELS_HINT = "List models with %llmcost models QUERY."
 # Close matches examined per suggestion returned, since some names do not resolve on their own.
 SUGGESTION_POOL_FACTOR = 4
 # Endings of match-rule prefixes that are not model names by themselves, such as "ft:gpt-4o-".
 PREFIX_FRAGMENT_ENDINGS = ("-", ":", ".", "/", "_", "@")
-
-
-# ---------------------------------------------------------------------------------------------
-# Errors
-
-
-class UnknownModelError(LookupError):
-    """A model name that neither the catalog nor the custom models contain.
-
-    Attributes:
-        suggestions: Close model names, best first, possibly empty.
-    """
-
-    def __init__(self, message: str, suggestions: Iterable[str] = ()) -> None:
-        super().__init__(message)
-        self.suggestions: list[str] = list(suggestions)
-
-
-class UnknownProviderError(UnknownModelError):
-    """A provider id, given as ``provider=`` or as a name prefix, that the catalog lacks."""
-
-
-class UnpricedModelError(UnknownModelError):
-    """A catalog model with no per-token price, such as one billed per audio hour or page."""
-
-
-class InvalidRateError(ValueError):
-    """A rate or rate name that set_rates or add_custom_model cannot accept."""
-
-
-# ---------------------------------------------------------------------------------------------
-# Rate card types
-
-
-@dataclass(frozen=True)
-class Tier:
-    """Long-context rates that replace the base rates for a whole request above a prompt size.
-
-    Attributes:
-        threshold: Prompt size in tokens, counting cached tokens, where the tier starts.
-        input: Input rate, USD per million tokens.
-        output: Output rate, USD per million tokens.
-        cache_read: Cache read rate, or None when the model has no cache read price.
-        cache_write_5m: 5-minute cache write rate, or None.
-        cache_write_1h: 1-hour cache write rate, or None.
-        inclusive: True when the tier applies at ``threshold`` tokens (``>=``), False when it
-            applies only above it (``>``).
-    """
-
-    threshold: int
-    input: Decimal
-    output: Decimal
-    cache_read: Decimal | None
-    cache_write_5m: Decimal | None
-    cache_write_1h: Decimal | None
-    inclusive: bool = False
-
-    def applies_to(self, prompt_tokens: int) -> bool:
-        """Tell whether a request with this many prompt tokens is billed at this tier."""
-        if self.inclusive:
-            return prompt_tokens >= self.threshold
-        return prompt_tokens > self.threshold
-
-
-@dataclass(frozen=True)
-class Rates:
-    """Rates in force for one request, in USD per million tokens.
-
-    Attributes:
-        input: Uncached input rate.
-        output: Visible output rate.
-        reasoning: Hidden reasoning token rate.
-        cache_read: Cache read rate, or None when the model has no cache read price.
-        cache_write_5m: 5-minute cache write rate, or None.
-        cache_write_1h: 1-hour cache write rate, or None.
-        tier: Long-context tier these rates come from, or None for the base rates.
-    """
-
-    input: Decimal
-    output: Decimal
-    reasoning: Decimal
-    cache_read: Decimal | None
-    cache_write_5m: Decimal | None
-    cache_write_1h: Decimal | None
-    tier: Tier | None = None
-
-
-@dataclass(frozen=True)
-class RateCard:
-    """Every per-token rate of one model, in USD per million tokens.
-
-    The top-level rates are the base rates, for prompts below the first tier. Use
-    :meth:`rates_for` to get the rates in force for a given prompt size.
-
-    Attributes:
-        model: Model name as the user wrote it.
-        model_id: Catalog id of the model, or the custom model's name.
-        provider_id: Catalog id of the provider, such as ``"anthropic"``.
-        provider_name: Display name of the provider.
-        input: Uncached input rate.
-        output: Visible output rate; 0 for a model without an output price, such as an
-            embedding model.
-        reasoning: Rate of hidden reasoning tokens: the catalog's reasoning rate when it has
-            one, else the output rate.
-        reasoning_source: Origin of the reasoning rate: ``"output rate"``, ``"catalog"``,
-            ``"override"`` or ``"custom model"``.
-        cache_read: Cache read rate, or None when the model has no cache read price.
-        cache_write_5m: Rate of cache writes with the default 5-minute lifetime, or None.
-        cache_write_1h: Rate of cache writes with a 1-hour lifetime, or None.
-        tiers: Long-context tiers, by ascending threshold.
-        batch: Batch discount for this model, or None when none is known.
-        context_window: Maximum prompt size in tokens, when the catalog records it.
-        source: Where the rates come from, such as ``"genai-prices 0.2.3"``, and which ones
-            the user set.
-        source_url: Provider pricing page, when known.
-        as_of: Date of the price data (see :func:`price_data_info`), or the day a custom
-            model was added.
-        overridden: Names of the rates the user set with :func:`set_rates`.
-        model_name: Display name of the model, when the catalog has one.
-        deprecated: Whether the catalog marks the model as deprecated.
-        price_note: The catalog's comment on this model's pricing, if any.
-    """
-
-    model: str
-    model_id: str
-    provider_id: str
-    provider_name: str
-    input: Decimal
-    output: Decimal
-    reasoning: Decimal
-    reasoning_source: str
-    cache_read: Decimal | None
-    cache_write_5m: Decimal | None
-    cache_write_1h: Decimal | None
-    tiers: tuple[Tier, ...]
-    batch: BatchDiscount | None
-    context_window: int | None
-    source: str
-    source_url: str | None
-    as_of: datetime.date | None
-    overridden: frozenset[str]
-    model_name: str | None = None
-    deprecated: bool = False
-    price_note: str | None = None
-    _catalog_card: RateCard | None = field(default=None, repr=False, compare=False)
-
-    def tier_for(self, prompt_tokens: int) -> Tier | None:
-        """Return the highest tier that applies to a prompt of this size, or None."""
-        for tier in reversed(self.tiers):
-            if tier.applies_to(prompt_tokens):
-                return tier
-        return None
-
-    def rates_for(self, prompt_tokens: int) -> Rates:
-        """Return the rates in force for a request with this many prompt tokens.
-
-        Crossing a tier threshold reprices the whole request, so every rate comes from the
-        tier, not only the rate of the tokens past the threshold.
-
-        Args:
-            prompt_tokens: All prompt tokens of the request, cached ones included.
-
-        Returns:
-            The base rates, or the rates of the highest tier that applies.
-        """
-        tier = self.tier_for(prompt_tokens)
-        if tier is None:
-            return Rates(
-                self.input,
-                self.output,
-                self.reasoning,
-                self.cache_read,
-                self.cache_write_5m,
-                self.cache_write_1h,
-            )
-        reasoning = (
-            tier.output if self.reasoning_source == REASONING_FROM_OUTPUT else self.reasoning
-        )
-        return Rates(
-            tier.input,
-            tier.output,
-            reasoning,
-            tier.cache_read,
-            tier.cache_write_5m,
-            tier.cache_write_1h,
-            tier,
-        )
-
-    def catalog(self) -> RateCard:
-        """Return this card without the user's overrides."""
-        return self._catalog_card if self._catalog_card is not None else self
-
-    def __repr__(self) -> str:
-        return (
-            f"RateCard({self.provider_id}:{self.model_id}, input={self.input}, "
-            f"output={self.output}, reasoning={self.reasoning}, cache_read={self.cache_read}, "
-            f"tiers={len(self.tiers)}, source={self.source!r})"
-        )
-
-
-@dataclass(frozen=True)
-class ModelSummary:
-    """One row of a model search.
-
-    Attributes:
-        model_id: Catalog id of the model.
-        provider_id: Catalog id of the provider.
-        provider_name: Display name of the provider.
-        name: Display name of the model, when the catalog has one.
-        input: Base input rate, or None for a model without a per-token price.
-        output: Base output rate, or None.
-        context_window: Maximum prompt size in tokens, when known.
-        deprecated: Whether the catalog marks the model as deprecated.
-    """
-
-    model_id: str
-    provider_id: str
-    provider_name: str
-    name: str | None
-    input: Decimal | None
-    output: Decimal | None
-    context_window: int | None
-    deprecated: bool = False
-
-
-@dataclass(frozen=True)
-class PriceDataInfo:
-    """Description of the price catalog in use.
-
-    Attributes:
-        source: Name of the catalog package.
-        version: Installed version of the catalog package.
-        as_of: Date of the price data, see ``as_of_meaning``; None if no date was found.
-        as_of_meaning: What ``as_of`` stands for.
-        model_count: Number of models in the catalog, across all providers.
-        provider_count: Number of providers in the catalog.
-    """
-
-    source: str
-    version: str
-    as_of: datetime.date | None
-    as_of_meaning: str
-    model_count: int
-    provider_count: int
-
-    @property
-    def label(self) -> str:
-        """One-line description, such as ``genai-prices 0.2.3, data as of 2026-12-01 (...)``."""
-        as_of = self.as_of.isoformat() if self.as_of else "an unknown date"
-        return f"{self.source} {self.version}, data as of {as_of} ({self.as_of_meaning})"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -839,24 +593,7 @@ def _require_context_window(context_window: object) -> int | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Catalog access (genai-prices, imported lazily)
-
-
-def _snapshot() -> DataSnapshot:
-    from genai_prices.data_snapshot import get_snapshot
-
-    return get_snapshot()
-
-
-@functools.cache
-def _catalog_version() -> str:
-    from importlib import metadata
-
-    return metadata.version(CATALOG_PACKAGE)
-
-
-def _catalog_source() -> str:
-    return f"{CATALOG_PACKAGE} {_catalog_version()}"
+# Looking a model up by name: custom models first, then the catalog
 
 
 def _timestamp(when: datetime.datetime | datetime.date | None) -> datetime.datetime:
@@ -905,13 +642,6 @@ def _resolve_provider_id(provider: str) -> str:
             f"Unknown provider {provider!r}.{hint} Providers: {', '.join(ids)}.", close
         )
     return found.id
-
-
-def _provider_display_name(provider_id: str) -> str:
-    for provider in _snapshot().providers:
-        if provider.id == provider_id:
-            return provider.name
-    return provider_id
 
 
 def _custom_cards() -> list[RateCard]:
@@ -973,170 +703,6 @@ def _catalog_rate_card(
     return card, f"{provider.id}{PROVIDER_SEPARATOR}{info.id}"
 
 
-def _base_rates(
-    name: str, provider: Provider, info: ModelInfo, prices: ModelPrice
-) -> dict[str, Any]:
-    rates = {
-        field_name: _base_price(getattr(prices, key))
-        for field_name, key in CATALOG_PRICE_KEYS.items()
-    }
-    if rates["input"] is None:
-        rates["input"] = _free_model_input(name, provider, info, prices)
-    rates["output"] = rates["output"] if rates["output"] is not None else Decimal(0)
-    reasoning = _base_price(getattr(prices, CATALOG_REASONING_KEY))
-    if reasoning is None:
-        rates.update(reasoning=rates["output"], reasoning_source=REASONING_FROM_OUTPUT)
-    else:
-        rates.update(reasoning=reasoning, reasoning_source=REASONING_FROM_CATALOG)
-    return rates
-
-
-def _free_model_input(
-    name: str, provider: Provider, info: ModelInfo, prices: ModelPrice
-) -> Decimal:
-    """Return 0 for a model that the catalog lists with no prices at all.
-
-    Such entries are free models (``:free`` ids, models included in a subscription), and
-    genai-prices prices them at 0 too; the card's ``price_note`` carries the catalog's comment.
-    """
-    priced = sorted(
-        key for key, value in vars(prices).items() if value is not None and not key.startswith("_")
-    )
-    if not priced:
-        return Decimal(0)
-    raise UnpricedModelError(
-        f"Model {name!r} ({provider.id}:{info.id}) has no per-token input price in "
-        f"{_catalog_source()}; it is priced by {', '.join(priced)}. To price it per token, "
-        f"call add_custom_model({name!r}, input=..., output=...) with USD per million tokens."
-    )
-
-
-def _base_price(value: object) -> Decimal | None:
-    from genai_prices.types import TieredPrices
-
-    if isinstance(value, TieredPrices):
-        return value.base
-    return value if isinstance(value, Decimal) else None
-
-
-def _price_above(value: object, start: int) -> Decimal | None:
-    """Return the price genai-prices charges for a request of ``start + 1`` prompt tokens."""
-    from genai_prices.types import TieredPrices
-
-    if not isinstance(value, TieredPrices):
-        return _base_price(value)
-    for tier in reversed(value.tiers):
-        if start + 1 > tier.start:
-            return tier.price
-    return value.base
-
-
-def _catalog_tiers(provider_id: str, prices: ModelPrice) -> tuple[Tier, ...]:
-    from genai_prices.types import TieredPrices
-
-    values = {field_name: getattr(prices, key) for field_name, key in CATALOG_PRICE_KEYS.items()}
-    starts = sorted(
-        {
-            tier.start
-            for value in values.values()
-            if isinstance(value, TieredPrices)
-            for tier in value.tiers
-        }
-    )
-    return tuple(_catalog_tier(provider_id, start, values) for start in starts)
-
-
-def _catalog_tier(provider_id: str, start: int, values: Mapping[str, object]) -> Tier:
-    rates = {field_name: _price_above(value, start) for field_name, value in values.items()}
-    threshold, inclusive = _tier_boundary(provider_id, start)
-    return Tier(
-        threshold=threshold,
-        input=rates["input"] if rates["input"] is not None else Decimal(0),
-        output=rates["output"] if rates["output"] is not None else Decimal(0),
-        cache_read=rates["cache_read"],
-        cache_write_5m=rates["cache_write_5m"],
-        cache_write_1h=rates["cache_write_1h"],
-        inclusive=inclusive,
-    )
-
-
-def _tier_boundary(provider_id: str, start: int) -> tuple[int, bool]:
-    if provider_id in INCLUSIVE_TIER_PROVIDERS and (start + 1) % 1000 == 0:
-        return start + 1, True
-    return start, False
-
-
-def _model_batch(
-    provider_id: str, info: ModelInfo, timestamp: datetime.datetime
-) -> BatchDiscount | None:
-    """Return the provider's batch discount, with cache stacking from the model's batch rates."""
-    discount = batch_discount(provider_id)
-    if discount is None:
-        return None
-    stacks = _catalog_batch_stacks(info, timestamp)
-    if stacks is None or stacks == discount.stacks_with_cache:
-        return discount
-    detail = "discount cached input too" if stacks else "keep cached input at its standard rate"
-    note = f"{discount.note} For {info.id}, the catalog's batch rates {detail}."
-    return dataclasses.replace(discount, stacks_with_cache=stacks, note=note)
-
-
-def _catalog_batch_stacks(info: ModelInfo, timestamp: datetime.datetime) -> bool | None:
-    """Tell whether the catalog's batch rates for a model discount cached input.
-
-    Returns None when the catalog has no active batch rates or no cache read price for it.
-    """
-    standard = info.get_prices(timestamp)
-    batch = info.get_prices(timestamp, BATCH_PRICE_CONTEXT)
-    if _base_price(batch.input_mtok) == _base_price(standard.input_mtok):
-        return None
-    standard_cache = _base_price(standard.cache_read_mtok)
-    batch_cache = _base_price(batch.cache_read_mtok)
-    if not standard_cache or batch_cache is None:
-        return None
-    return batch_cache < standard_cache
-
-
-@functools.cache
-def _catalog_as_of() -> datetime.date | None:
-    """Return the latest date recorded in the catalog, ignoring dates after today.
-
-    Scans every provider and model price comment for ISO dates (such as "verified on
-    2026-10-14") and every dated price and price variant for its start date. Dates after
-    today belong to scheduled price changes, not to when the data was gathered.
-    """
-    today = datetime.datetime.now(datetime.timezone.utc).date()
-    dates = [day for day in _catalog_dates() if day <= today]
-    return max(dates, default=None)
-
-
-def _catalog_dates() -> Iterable[datetime.date]:
-    for provider in _snapshot().providers:
-        yield from _dates_in(provider.price_comments)
-        for info in provider.models:
-            yield from _dates_in(info.price_comments)
-            yield from _start_dates(info)
-
-
-def _dates_in(text: str | None) -> Iterable[datetime.date]:
-    for match in ISO_DATE_PATTERN.finditer(text or ""):
-        try:
-            yield datetime.date.fromisoformat(match.group(0))
-        except ValueError:  # such as 2026-02-30
-            continue
-
-
-def _start_dates(info: ModelInfo) -> Iterable[datetime.date]:
-    from genai_prices.types import StartDateConstraint
-
-    conditional = info.prices if isinstance(info.prices, list) else []
-    constraints = [price.constraint for price in conditional]
-    constraints += [variant.constraint for variant in info.price_variants or ()]
-    for constraint in constraints:
-        if isinstance(constraint, StartDateConstraint):
-            yield constraint.start_date
-
-
 # ---------------------------------------------------------------------------------------------
 # Suggestions and search
 
@@ -1159,52 +725,6 @@ def _resolves(name: str, provider_id: str | None) -> bool:
     except UnknownModelError:
         return False
     return True
-
-
-@functools.cache
-def _catalog_names() -> tuple[tuple[str, str], ...]:
-    """Return (provider id, name) for each catalog model id and literal name of its match rule."""
-    seen: set[tuple[str, str]] = set()
-    names: list[tuple[str, str]] = []
-    for provider in _snapshot().providers:
-        for info in provider.models:
-            for name in (info.id.lower(), *_match_literals(info.match)):
-                if (provider.id, name) not in seen:
-                    seen.add((provider.id, name))
-                    names.append((provider.id, name))
-    return tuple(names)
-
-
-def _match_literals(clause: object) -> list[str]:
-    """Collect the ``equals`` and ``starts_with`` strings of a genai-prices match rule."""
-    if hasattr(clause, "equals"):
-        return [clause.equals.lower()]
-    if hasattr(clause, "starts_with"):
-        return [clause.starts_with.lower()]
-    children = getattr(clause, "or_", None) or getattr(clause, "and_", None) or []
-    return [name for child in children for name in _match_literals(child)]
-
-
-def _catalog_summaries() -> list[ModelSummary]:
-    now = datetime.datetime.now(datetime.timezone.utc)
-    return [
-        _summary(provider, info, info.get_prices(now))
-        for provider in _snapshot().providers
-        for info in provider.models
-    ]
-
-
-def _summary(provider: Provider, info: ModelInfo, prices: ModelPrice) -> ModelSummary:
-    return ModelSummary(
-        model_id=info.id,
-        provider_id=provider.id,
-        provider_name=provider.name,
-        name=info.name,
-        input=_base_price(prices.input_mtok),
-        output=_base_price(prices.output_mtok),
-        context_window=info.context_window,
-        deprecated=bool(info.deprecated),
-    )
 
 
 def _custom_summaries() -> list[ModelSummary]:

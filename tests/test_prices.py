@@ -11,7 +11,7 @@ from importlib import metadata
 
 import pytest
 
-from llmcost_jupyter import prices
+from llmcost_jupyter import catalog, prices, rate_cards
 from llmcost_jupyter.prices import (
     InvalidRateError,
     Tier,
@@ -358,9 +358,9 @@ def test_price_data_info() -> None:
 
 def test_as_of_is_a_recorded_date() -> None:
     info = price_data_info()
-    assert info.as_of in set(prices._catalog_dates())
+    assert info.as_of in set(catalog._catalog_dates())
     today = datetime.datetime.now(datetime.timezone.utc).date()
-    later = [day for day in prices._catalog_dates() if info.as_of < day <= today]
+    later = [day for day in catalog._catalog_dates() if info.as_of < day <= today]
     assert later == []
 
 
@@ -706,6 +706,13 @@ def test_reset_registry() -> None:
     assert rate_overrides() == {}
     with pytest.raises(UnknownModelError):
         get_rate_card("house-model")
+
+
+def test_prices_reexports_types_and_constants() -> None:
+    for name in rate_cards.__all__:
+        assert getattr(prices, name) is getattr(rate_cards, name), name
+    for name in catalog.__all__:
+        assert getattr(prices, name) is getattr(catalog, name), name
 
 
 # ---------------------------------------------------------------------------------------------
