@@ -41,7 +41,7 @@ from .parallel_counting import (
 )
 from .prices import RateCard, get_rate_card
 from .progress import ProgressOption, progress_reporter
-from .report import InvalidRequestError, parse_share
+from .report import InvalidRequestError, check_models, parse_share
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -628,17 +628,6 @@ def _check_token_option(name: str, value: object, columns: list[Any]) -> None:
         raise InvalidRequestError(
             f"{name} must be a whole number of 0 or more or a column name, got {value!r}"
         )
-
-
-def check_models(models: str | Sequence[str]) -> list[str]:
-    """Return the model ids as a list without repeats, or raise if one is not a usable id."""
-    model_list = [models] if isinstance(models, str) else list(models)
-    if not model_list:
-        raise InvalidRequestError("no model given: name at least one, for example gpt-4o")
-    for model in model_list:
-        if not isinstance(model, str) or not model.strip():
-            raise InvalidRequestError(f"a model id must be a non-empty string, got {model!r}")
-    return list(dict.fromkeys(model_list))
 
 
 def _is_dask_frame(df: object) -> bool:

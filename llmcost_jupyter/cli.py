@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from . import __version__
+from .options import amount, positive_number, split_cache, tokens_or_share, whole_number
 
 if TYPE_CHECKING:
     from .report import CostReport
@@ -52,46 +53,6 @@ class CommandError(Exception):
 # ====================
 
 
-def _whole_number(text: str) -> int:
-    try:
-        value = int(text.replace(",", "").replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected 0 or more, got {text!r}")
-    return value
-
-
-def _positive_number(text: str) -> int:
-    value = _whole_number(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected 1 or more, got {text!r}")
-    return value
-
-
-def _amount(text: str) -> Decimal:
-    from .report import InvalidRequestError, parse_money
-
-    try:
-        return parse_money("amount", text)
-    except InvalidRequestError:
-        raise argparse.ArgumentTypeError(
-            f"expected an amount in USD such as 2.50, got {text!r}"
-        ) from None
-
-
-def _tokens_or_share(text: str) -> str:
-    stripped = text.strip()
-    if not stripped.endswith("%"):
-        try:
-            _whole_number(stripped)
-        except argparse.ArgumentTypeError:
-            raise argparse.ArgumentTypeError(
-                f"expected a token count such as 1200 or a share such as 40%, got {text!r}"
-            ) from None
-    return stripped
-
-
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser of the ``llmcost`` command line."""
     parser = argparse.ArgumentParser(
@@ -106,18 +67,18 @@ def build_parser() -> argparse.ArgumentParser:
                         help="Files or folders to price; '-' or nothing reads standard input.")
     parser.add_argument("-m", "--model", action="append", default=[], metavar="MODEL",
                         help="Model to price, e.g. gpt-4o; repeat it or separate ids with commas.")
-    parser.add_argument("-o", "--output", type=_whole_number, default=0, metavar="TOKENS",
+    parser.add_argument("-o", "--output", type=whole_number, default=0, metavar="TOKENS",
                         help="Output tokens per call (visible answer, without reasoning).")
-    parser.add_argument("-r", "--reasoning", type=_whole_number, default=0, metavar="TOKENS",
+    parser.add_argument("-r", "--reasoning", type=whole_number, default=0, metavar="TOKENS",
                         help="Hidden reasoning tokens per call, billed at the reasoning rate.")
-    parser.add_argument("--cached", type=_tokens_or_share, default=None, metavar="TOKENS|PCT%",
+    parser.add_argument("--cached", type=tokens_or_share, default=None, metavar="TOKENS|PCT%",
                         help="Prompt tokens read from the cache per call: a count or a share "
                         "of each prompt, e.g. 40%%.")
     parser.add_argument("--batch", action="store_true",
                         help="Apply the provider's batch discount.")
-    parser.add_argument("-n", "--calls", type=_whole_number, default=1, metavar="N",
+    parser.add_argument("-n", "--calls", type=whole_number, default=1, metavar="N",
                         help="Calls made with each prompt, e.g. a month's volume (default 1).")
-    parser.add_argument("-p", "--action-price", type=_amount, default=None, metavar="USD",
+    parser.add_argument("-p", "--action-price", type=amount, default=None, metavar="USD",
                         help="A vendor's fixed price per call to compare with, in USD.")
     parser.add_argument("--tokenizer", default=None, metavar="FILE|ENCODING",
                         help="Count every model with this tokenizer: a tokenizer.json path or a "
@@ -125,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--format", choices=FORMATS, default="table",
                         help="Output format (default table). Amounts in csv and json are exact "
                         "decimal strings in USD.")
-    parser.add_argument("--budget", type=_amount, default=None, metavar="USD",
+    parser.add_argument("--budget", type=amount, default=None, metavar="USD",
                         help="Exit with code 3 if the total for any model is over this amount.")
     parser.add_argument("--totals", action="store_true",
                         help="Print only the totals per model, not one line per file.")
@@ -133,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="Text encoding of the input files (default utf-8).")
     parser.add_argument("--hidden", action="store_true",
                         help="Also read hidden files and folders (names starting with '.').")
-    parser.add_argument("--workers", type=_positive_number, default=None, metavar="N",
+    parser.add_argument("--workers", type=positive_number, default=None, metavar="N",
                         help="Processes that count large inputs (default: every core).")
     parser.add_argument("--no-progress", action="store_true",
                         help="Never show a progress bar on standard error.")
@@ -281,7 +242,7 @@ def price_inputs(inputs: Inputs, models: list[str], args: argparse.Namespace) ->
     progress = False if args.no_progress or not sys.stderr.isatty() else None
     counts = bulk.count_texts(inputs.texts, models, tokenizer=args.tokenizer,
                               workers=args.workers, progress=progress)
-    cached_tokens, cached_share = _split_cached(args.cached)
+    cached_tokens, cached_share = split_cache(args.cached)
     totals = [ModelTotal(card.model, card.provider_id, card.model_id) for card in cards]
     reports = []
     for position, (name, text) in enumerate(zip(inputs.names, inputs.texts)):
@@ -298,14 +259,6 @@ def price_inputs(inputs: Inputs, models: list[str], args: argparse.Namespace) ->
         for total, row in zip(totals, report.rows):
             _add_row(total, row, args)
     return Estimate(inputs.names, reports, totals, inputs.skipped)
-
-
-def _split_cached(text: str | None) -> tuple[int | None, str | None]:
-    if text is None:
-        return None, None
-    if text.endswith("%"):
-        return None, text
-    return _whole_number(text), None
 
 
 def _add_row(total: ModelTotal, row: Any, args: argparse.Namespace) -> None:

@@ -23,6 +23,7 @@ from .costs import BatchNotAvailableError, InvalidUsageError
 from .counting import InvalidTokenizerError
 from .display import Notice, Table, format_money, format_rate, rate_card_table
 from .ledger import session_ledger
+from .options import amount, split_cache, tokens_or_share, whole_number
 from .remote_count import RemoteCountError
 from .report import CACHE_TTLS, CostReport, InvalidRequestError, estimate, parse_money
 from .tasks import InvalidTaskError, UnknownTaskError, get_task, task_options
@@ -52,44 +53,6 @@ def user_errors() -> Iterator[None]:
     except USER_ERRORS as err:
         message = err.args[0] if isinstance(err, LookupError) and err.args else str(err)
         raise UsageError(str(message)) from err
-
-
-def _whole_number(text: str) -> int:
-    try:
-        value = int(text.replace(",", "").replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of tokens, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected 0 or more, got {text!r}")
-    return value
-
-
-def _amount(text: str) -> Decimal:
-    try:
-        return parse_money("amount", text)
-    except InvalidRequestError as err:
-        raise argparse.ArgumentTypeError(f"expected an amount in USD such as 2.50, got {text!r}") from err
-
-
-def _tokens_or_share(text: str) -> str:
-    stripped = text.strip()
-    if stripped.endswith("%"):
-        return stripped
-    try:
-        int(stripped.replace(",", "").replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a token count such as 1200 or a share such as 40%, got {text!r}"
-        ) from None
-    return stripped
-
-
-def _split_cache(text: str | None) -> tuple[int | None, str | None]:
-    if text is None:
-        return None, None
-    if text.endswith("%"):
-        return None, text
-    return _whole_number(text), None
 
 
 @magics_class
@@ -128,20 +91,20 @@ class LLMCostMagics(Magics):
     # The name gets a "%" prefix in the usage line, so this shows "%%llmcost".
     @magic_arguments(name="%llmcost")
     @argument("models", nargs="*", help="Model ids to price, e.g. gpt-4o claude-sonnet-4-5.")
-    @argument("-o", "--output", type=_whole_number, default=None, metavar="TOKENS",
+    @argument("-o", "--output", type=whole_number, default=None, metavar="TOKENS",
               help="Output tokens per call (visible answer, without reasoning).")
-    @argument("-r", "--reasoning", type=_whole_number, default=None, metavar="TOKENS",
+    @argument("-r", "--reasoning", type=whole_number, default=None, metavar="TOKENS",
               help="Hidden reasoning tokens per call, billed at the reasoning rate.")
-    @argument("--cached", type=_tokens_or_share, default=None, metavar="TOKENS|PCT%",
+    @argument("--cached", type=tokens_or_share, default=None, metavar="TOKENS|PCT%",
               help="Prompt tokens read from the cache per call: a count or a share, e.g. 40%%.")
-    @argument("--cache-write", type=_tokens_or_share, default=None, metavar="TOKENS|PCT%",
+    @argument("--cache-write", type=tokens_or_share, default=None, metavar="TOKENS|PCT%",
               help="Prompt tokens written to the cache per call: a count or a share.")
     @argument("--cache-ttl", choices=CACHE_TTLS, default="5m",
               help="Lifetime of cache writes: 5m or 1h (default 5m).")
     @argument("--batch", action="store_true", help="Apply the provider's batch discount.")
-    @argument("-n", "--calls", type=_whole_number, default=None, metavar="N",
+    @argument("-n", "--calls", type=whole_number, default=None, metavar="N",
               help="Number of calls to price, e.g. a month's volume (default 1).")
-    @argument("-p", "--action-price", type=_amount, default=None, metavar="USD",
+    @argument("-p", "--action-price", type=amount, default=None, metavar="USD",
               help="A vendor's fixed price per action to compare with, in USD.")
     @argument("--tokenizer", default=None, metavar="FILE|ENCODING",
               help="Count with this tokenizer: a tokenizer.json path or a tiktoken encoding name.")
@@ -156,7 +119,7 @@ class LLMCostMagics(Magics):
               "task's sample prompt or typical input tokens.")
     @argument("--label", default=None,
               help="Task label for the session ledger (default: the --task name).")
-    @argument("--budget", type=_amount, default=None, metavar="USD",
+    @argument("--budget", type=amount, default=None, metavar="USD",
               help="Warn when this cell's total for all calls passes this amount.")
     @argument("--out", default=None, metavar="NAME",
               help="Also store the result in the variable NAME.")
@@ -281,8 +244,8 @@ class LLMCostMagics(Magics):
         }
         options.update({name: value for name, value in explicit.items() if value is not None})
         if args.cached is not None:
-            options["cached_tokens"], options["cached_share"] = _split_cache(args.cached)
-        write_tokens, write_share = _split_cache(args.cache_write)
+            options["cached_tokens"], options["cached_share"] = split_cache(args.cached)
+        write_tokens, write_share = split_cache(args.cache_write)
         options["counts"] = {**options.get("counts", {}), **counts}
         return estimate(
             prompt,
@@ -360,7 +323,7 @@ class LLMCostMagics(Magics):
         parser = _LineParser(prog="%llmcost models")
         parser.add_argument("query", nargs="?", default="")
         parser.add_argument("--provider", default=None)
-        parser.add_argument("--limit", type=_whole_number, default=40)
+        parser.add_argument("--limit", type=whole_number, default=40)
         args = parser.parse_args(words)
         found = prices.search_models(args.query, provider=args.provider)
         rows = [[m.model_id, m.provider_name, format_rate(m.input), format_rate(m.output),
@@ -380,9 +343,9 @@ class LLMCostMagics(Magics):
     def _command_defaults(self, words: list[str]):
         parser = _LineParser(prog="%llmcost defaults")
         parser.add_argument("--models", nargs="+", default=None)
-        parser.add_argument("--output", type=_whole_number, default=None)
-        parser.add_argument("--reasoning", type=_whole_number, default=None)
-        parser.add_argument("--calls", type=_whole_number, default=None)
+        parser.add_argument("--output", type=whole_number, default=None)
+        parser.add_argument("--reasoning", type=whole_number, default=None)
+        parser.add_argument("--calls", type=whole_number, default=None)
         parser.add_argument("--chars-per-token", type=float, default=None)
         parser.add_argument("--reset", action="store_true")
         args = parser.parse_args(words)
@@ -463,10 +426,10 @@ class LLMCostMagics(Magics):
         parser.add_argument("models", nargs="+")
         parser.add_argument("-o", "--output", default="0", metavar="N|COLUMN")
         parser.add_argument("-r", "--reasoning", default="0", metavar="N|COLUMN")
-        parser.add_argument("--cached", type=_tokens_or_share, default=None)
+        parser.add_argument("--cached", type=tokens_or_share, default=None)
         parser.add_argument("--batch", action="store_true")
-        parser.add_argument("-n", "--calls", type=_whole_number, default=1)
-        parser.add_argument("--workers", type=_whole_number, default=None)
+        parser.add_argument("-n", "--calls", type=whole_number, default=1)
+        parser.add_argument("--workers", type=whole_number, default=None)
         parser.add_argument("--out", default=None, metavar="NAME")
         args = parser.parse_args(words)
         name, _, column = args.target.rpartition(".")
@@ -479,7 +442,7 @@ class LLMCostMagics(Magics):
         if column not in getattr(frame, "columns", ()):
             raise UsageError(f"{name} has no column {column!r}; its columns are "
                              f"{', '.join(map(str, getattr(frame, 'columns', [])))}.")
-        cached_tokens, cached_share = _split_cache(args.cached)
+        cached_tokens, cached_share = split_cache(args.cached)
         result = price_frame(
             frame,
             column,
@@ -533,7 +496,7 @@ class _Boundaries:
 def _number_or_column(text: str) -> int | str:
     """Read a token option that is either a whole number or a column name."""
     try:
-        return _whole_number(text)
+        return whole_number(text)
     except argparse.ArgumentTypeError:
         return text
 

@@ -169,7 +169,7 @@ def estimate(
         InvalidRequestError: If an option is invalid.
         UnknownModelError: If a model is not in the catalog and no custom model has its name.
     """
-    model_list = _model_list(models)
+    model_list = check_models(models)
     _check_count("output_tokens", output_tokens)
     _check_count("reasoning_tokens", reasoning_tokens)
     _check_count("calls", calls)
@@ -290,14 +290,15 @@ def _usage_for(
     )
 
 
-def _model_list(models: str | Iterable[str]) -> list[str]:
+def check_models(models: str | Iterable[str]) -> list[str]:
+    """Return the model ids as a list without repeats, or raise if one is not a usable id."""
     model_list = [models] if isinstance(models, str) else list(models)
     if not model_list:
         raise InvalidRequestError("no model given: name at least one, for example gpt-4o")
     for model in model_list:
         if not isinstance(model, str) or not model.strip():
             raise InvalidRequestError(f"a model id must be a non-empty string, got {model!r}")
-    return model_list
+    return list(dict.fromkeys(model_list))
 
 
 def _check_count(name: str, value: object) -> None:

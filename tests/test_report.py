@@ -101,3 +101,8 @@ def test_unknown_model_suggests():
     with pytest.raises(UnknownModelError) as caught:
         estimate(PROMPT, "gpt4o")
     assert "gpt-4o" in caught.value.suggestions
+
+
+def test_repeated_model_priced_once():
+    report = estimate(PROMPT, ["gpt-4o", "gpt-4o"])
+    assert len(report) == 1
