@@ -59,6 +59,11 @@ def format_money(amount: Decimal) -> str:
     return f"{sign}${whole}.{fraction}"
 
 
+def plural(count: int, noun: str) -> str:
+    """Write a count with its noun, e.g. ``1 call`` or ``2,000 calls``."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
 def format_rate(rate: Decimal | None) -> str:
     """Format a rate in USD per million tokens."""
     if rate is None:
@@ -83,7 +88,7 @@ def render_text(report: CostReport) -> str:
         for cells, row in zip(rows, report.rows):
             cells += _action_cells(row)
     widths = [max(len(line[i]) for line in [header, *rows]) for i in range(len(header))]
-    lines = []
+    lines = [f"Warning: {warning}" for warning in report.warnings]
     if report.label:
         lines.append(f"Task: {report.label}")
     lines.append("  ".join(cell.ljust(width) for cell, width in zip(header, widths)).rstrip())
@@ -113,8 +118,9 @@ def render_html(report: CostReport) -> str:
         body.append(f"<tr>{first}{rest}</tr>")
     notes = "".join(f"<li>{html.escape(note)}</li>" for note in footnotes(report))
     caption = f"<caption>{html.escape(report.label)}</caption>" if report.label else ""
+    alerts = "".join(Notice(warning, warning=True)._repr_html_() for warning in report.warnings)
     return (
-        f'<div class="llmcost-report {NO_MATH}">'
+        f'<div class="llmcost-report {NO_MATH}">{alerts}'
         f'<table class="llmcost-table">{caption}<thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>"
         f'<ol class="llmcost-notes" style="font-size:smaller">{notes}</ol></div>'
@@ -127,7 +133,7 @@ def footnotes(report: CostReport) -> list[str]:
     if report.price_info is not None:
         info = report.price_info
         as_of = info.as_of.isoformat() if info.as_of else "unknown"
-        notes.append(f"Prices: {info.source} {info.version}, data as of {as_of} ({info.as_of_meaning}).")
+        notes.append(f"Prices: {info.source} {info.version}, data as of {as_of}.")
     for row in report.rows:
         notes.extend(_row_notes(row))
     return notes
@@ -145,6 +151,13 @@ def _row_notes(row: ModelEstimate) -> list[str]:
     if card.overridden:
         fields = ", ".join(sorted(card.overridden))
         notes.append(f"{prefix} user-set rates for {fields} replace the catalog's.")
+    usage = row.usage
+    if usage.cache_read_tokens and card.cache_read is None:
+        notes.append(f"{prefix} the catalog lists no cached-input price, so cache reads are "
+                     "billed at the input rate.")
+    if usage.cache_write_5m_tokens + usage.cache_write_1h_tokens and card.cache_write_5m is None:
+        notes.append(f"{prefix} the catalog lists no cache-write price, so cache writes are "
+                     "billed at the input rate.")
     if row.usage.reasoning_tokens:
         notes.append(f"{prefix} reasoning tokens billed at {format_rate(card.reasoning)} "
                      f"({card.reasoning_source}).")

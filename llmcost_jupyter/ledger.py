@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
-from .display import NO_MATH, format_money
+from .display import NO_MATH, format_money, plural
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -103,7 +103,7 @@ class Ledger:
                 if row.total_cost > limit:
                     warnings.append(
                         f"Over budget: {row.model} costs {format_money(row.total_cost)} for "
-                        f"{row.calls:,} calls, over the cell budget of {format_money(limit)}."
+                        f"{plural(row.calls, 'call')}, over the cell budget of {format_money(limit)}."
                     )
         if self.session_budget is not None and self.total() > self.session_budget:
             warnings.append(

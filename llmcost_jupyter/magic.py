@@ -7,6 +7,9 @@ other library functions; every user mistake becomes an IPython ``UsageError``.
 from __future__ import annotations
 
 import argparse
+import builtins
+import keyword
+import math
 import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,12 +19,12 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
-from traitlets import Float, Int, List, Unicode
+from traitlets import Float, Int, List, TraitError, Unicode, observe, validate
 
 from . import counting, prices
 from .costs import BatchNotAvailableError, InvalidUsageError
 from .counting import InvalidTokenizerError
-from .display import Notice, Table, format_money, format_rate, rate_card_table
+from .display import Notice, Table, format_money, format_rate, plural, rate_card_table
 from .ledger import session_ledger
 from .options import amount, split_cache, tokens_or_share, whole_number
 from .remote_count import RemoteCountError
@@ -83,6 +86,21 @@ class LLMCostMagics(Magics):
         help="Characters per token for estimated counts (models without a public tokenizer); "
         "0 keeps the built-in ratios.",
     ).tag(config=True)
+    @validate("chars_per_token")
+    def _check_chars_per_token(self, proposal):
+        value = proposal["value"]
+        if value != 0 and not (math.isfinite(value) and value > 0):
+            raise TraitError(f"chars_per_token must be a number above 0 (or 0 for the built-in "
+                             f"ratios), got {value}")
+        return value
+
+    @observe("chars_per_token")
+    def _chars_per_token_changed(self, change) -> None:
+        if change["new"]:
+            counting.set_estimate_ratio(change["new"])
+        else:
+            counting.reset_estimate_ratios()
+
     anthropic_base_url = Unicode(
         "https://api.anthropic.com",
         help="Base URL of Anthropic's API, used only by --remote-count.",
@@ -115,8 +133,9 @@ class LLMCostMagics(Magics):
               help="Keep {name} placeholders as written instead of filling them.")
     @argument("--task", default=None, metavar="NAME",
               help="Use a saved task's tokens, cached share, monthly volume and per-action "
-              "price; options given in the cell override them. An empty cell uses the "
-              "task's sample prompt or typical input tokens.")
+              "price; options given in the cell override them. A blank cell, or the line "
+              "magic %%llmcost MODEL --task NAME, uses the task's sample prompt or typical "
+              "input tokens.")
     @argument("--label", default=None,
               help="Task label for the session ledger (default: the --task name).")
     @argument("--budget", type=amount, default=None, metavar="USD",
@@ -144,7 +163,7 @@ class LLMCostMagics(Magics):
         Line magic::
 
             %llmcost MODEL [MODEL ...] --task NAME [options]   price a saved task
-            %llmcost models [QUERY] [--provider ID]   list and search catalog models
+            %llmcost models [QUERY] [--provider ID] [--limit N]   search catalog models
             %llmcost rates MODEL                       show one model's rates
             %llmcost defaults [--output N] [--reasoning N] [--calls N] [--models M ...]
                               [--chars-per-token X] [--reset]
@@ -164,16 +183,26 @@ class LLMCostMagics(Magics):
     # -- the cell magic ----------------------------------------------------------------------
 
     def _price_cell(self, args: argparse.Namespace, cell: str) -> None:
+        if args.out:
+            _check_variable_name(args.out)
         models = args.models or list(self.default_models)
         if not models:
             raise UsageError(
                 "Name at least one model, for example: %%llmcost gpt-4o --output 500 "
                 "(or set defaults with %llmcost defaults --models gpt-4o)."
             )
-        self._apply_settings()
+        self._apply_budget()
         prompt, notices = self._prompt(cell, raw=args.raw)
-        if args.task and not prompt.strip():
-            prompt = get_task(args.task).sample_prompt or ""
+        if args.task:
+            task = get_task(args.task)
+            if not prompt.strip():
+                prompt = task.sample_prompt or ""
+            if task.failure_rate:
+                notices.append(Notice(
+                    f"Task {task.name!r} fails and is retried "
+                    f"{(task.failure_rate * 100).normalize():f}% of "
+                    "the time; these costs are per attempt. choosing.task_cost prices the "
+                    "retries per successful task."))
         counts, chat_note = self._counts(prompt, models, args)
         if chat_note:
             notices.append(Notice(chat_note))
@@ -189,6 +218,8 @@ class LLMCostMagics(Magics):
             self._store(args.out, report)
 
     def _prompt(self, cell: str, *, raw: bool) -> tuple[str, list[Notice]]:
+        # IPython ends every cell body with a newline that the user did not type.
+        cell = cell.removesuffix("\n")
         if raw:
             return cell, []
         filled = fill_placeholders(cell, self.shell.user_ns)
@@ -196,6 +227,12 @@ class LLMCostMagics(Magics):
             Notice(f"{{{name}}} was left as written: {reason}. Write {{{{{name}}}}} to keep "
                    f"braces literal, or use --raw.")
             for name, reason in filled.unresolved
+        ]
+        notices += [
+            Notice(f"{{{name}}} is a {kind}, filled with its display text, which shortens large "
+                   f"objects. Convert it to the exact text you will send (for example with "
+                   f"to_csv() or to_json()) for a true count.", warning=True)
+            for name, kind in filled.abridged
         ]
         return filled.text, notices
 
@@ -210,8 +247,8 @@ class LLMCostMagics(Magics):
                              "'assistant:'; this cell has none. Use --chat off for plain text.")
         if messages is not None:
             counts = {m: count_chat(messages, m, tokenizer=args.tokenizer) for m in models}
-            note = (f"Counted as {len(messages)} chat messages with estimated framing overhead "
-                    "(--chat off counts the cell as plain text).")
+            note = (f"Counted as {plural(len(messages), 'chat message')} with estimated framing "
+                    "overhead (--chat off counts the cell as plain text).")
         if args.remote_count:
             counts.update(self._remote_counts(messages or prompt, models))
         return counts, note
@@ -263,9 +300,7 @@ class LLMCostMagics(Magics):
             return args.budget
         return parse_money("cell_budget", self.cell_budget) if self.cell_budget else None
 
-    def _apply_settings(self) -> None:
-        if self.chars_per_token:
-            counting.set_estimate_ratio(self.chars_per_token)
+    def _apply_budget(self) -> None:
         budget = self.session_budget
         session_ledger().session_budget = parse_money("session_budget", budget) if budget else None
 
@@ -286,8 +321,7 @@ class LLMCostMagics(Magics):
                                 boundaries_text(prompt, model, tokenizer=tokenizer)))
 
     def _store(self, name: str, result: object) -> None:
-        if not name.isidentifier():
-            raise UsageError(f"--out needs a Python variable name, got {name!r}")
+        _check_variable_name(name)
         self.shell.user_ns[name] = result
 
     # -- the line magic ----------------------------------------------------------------------
@@ -312,6 +346,9 @@ class LLMCostMagics(Magics):
 
             close = get_close_matches(command, LINE_COMMANDS, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
+            if not close and not command.startswith("-"):
+                hint = (" To price a prompt, use the cell magic %%llmcost MODEL; to price a "
+                        "saved task, %llmcost MODEL --task NAME.")
             raise UsageError(
                 f"Unknown %llmcost command {command!r}.{hint} "
                 f"Commands: {', '.join(LINE_COMMANDS)}."
@@ -353,6 +390,7 @@ class LLMCostMagics(Magics):
             for name in ("default_models", "default_output_tokens", "default_reasoning_tokens",
                          "default_calls", "chars_per_token"):
                 self.set_trait(name, self.trait_defaults(name))
+            counting.reset_estimate_ratios()
         if args.models is not None:
             for model in args.models:
                 prices.get_rate_card(model)
@@ -364,8 +402,10 @@ class LLMCostMagics(Magics):
             if value is not None:
                 self.set_trait(trait, value)
         if args.chars_per_token is not None:
-            counting.set_estimate_ratio(args.chars_per_token)
-            self.chars_per_token = args.chars_per_token
+            try:
+                self.chars_per_token = args.chars_per_token
+            except TraitError as err:
+                raise UsageError(str(err)) from None
         display(self._defaults_table())
 
     def _defaults_table(self) -> Table:
@@ -377,7 +417,7 @@ class LLMCostMagics(Magics):
             ["characters per token (estimates)",
              str(self.chars_per_token) if self.chars_per_token else "built-in ratios"],
         ]
-        return Table("%%llmcost defaults", ["Setting", "Value"], rows,
+        return Table("%llmcost defaults", ["Setting", "Value"], rows,
                      ["Change them here or with %config LLMCostMagics.<name> = value."])
 
     def _command_ledger(self, words: list[str]):
@@ -411,7 +451,7 @@ class LLMCostMagics(Magics):
                 self.set_trait(trait, "")
             else:
                 self.set_trait(trait, str(parse_money(f"{option} budget", value)))
-        self._apply_settings()
+        self._apply_budget()
         session = format_money(Decimal(self.session_budget)) if self.session_budget else "none"
         cell = format_money(Decimal(self.cell_budget)) if self.cell_budget else "none"
         spent = format_money(session_ledger().total())
@@ -432,6 +472,8 @@ class LLMCostMagics(Magics):
         parser.add_argument("--workers", type=whole_number, default=None)
         parser.add_argument("--out", default=None, metavar="NAME")
         args = parser.parse_args(words)
+        if args.out:
+            _check_variable_name(args.out)
         name, _, column = args.target.rpartition(".")
         if not name or not column:
             raise UsageError(f"Name the column as DF.COLUMN, for example tickets.body; "
@@ -491,6 +533,13 @@ class _Boundaries:
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:
         printer.text(self.plain)
+
+
+def _check_variable_name(name: str) -> None:
+    if not name.isidentifier() or keyword.iskeyword(name):
+        raise UsageError(f"--out needs a Python variable name, got {name!r}")
+    if hasattr(builtins, name):
+        raise UsageError(f"--out {name} would hide Python's built-in {name}; choose another name.")
 
 
 def _number_or_column(text: str) -> int | str:

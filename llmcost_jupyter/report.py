@@ -81,6 +81,7 @@ class CostReport:
     prompt_chars: int = 0
     price_info: PriceDataInfo | None = None
     notes: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = field(default=())
 
     def __iter__(self):
         return iter(self.rows)
@@ -107,7 +108,9 @@ class CostReport:
 
     def __repr__(self) -> str:
         costs = ", ".join(f"{row.model} {_short_money(row.cost.total)}/call" for row in self.rows)
-        return f"<CostReport {costs}; {self.calls:,} calls>"
+        from .display import plural
+
+        return f"<CostReport {costs}; {plural(self.calls, 'call')}>"
 
     def __str__(self) -> str:
         from .display import render_text
@@ -180,6 +183,7 @@ def estimate(
     price = None if action_price is None else parse_money("action_price", action_price)
 
     rows = []
+    warnings: list[str] = []
     for model in model_list:
         card = get_rate_card(model)
         count = (counts or {}).get(model) or count_tokens(prompt, model, tokenizer=tokenizer)
@@ -188,6 +192,11 @@ def estimate(
         cost = price_usage(card, usage, batch=batch)
         comparison = None if price is None else break_even(card, usage, price, batch=batch)
         rows.append(ModelEstimate(card, count, usage, cost, calls, batch, comparison))
+        warnings += _row_warnings(rows[-1])
+    notes = ()
+    if tokenizer is not None:
+        notes = (f"Every model was counted with the tokenizer given ({tokenizer}); the counts are "
+                 "exact for that tokenizer, which may not be the model's own.",)
     return CostReport(
         rows=tuple(rows),
         calls=calls,
@@ -195,7 +204,39 @@ def estimate(
         label=label,
         prompt_chars=len(prompt),
         price_info=price_data_info(),
+        notes=notes,
+        warnings=tuple(warnings),
     )
+
+
+def _row_warnings(row: ModelEstimate) -> list[str]:
+    """Warn about a request the API would reject, or an estimate that may cross a tier."""
+    warnings = []
+    usage, card = row.usage, row.card
+    needed = usage.input_tokens + usage.output_tokens + usage.reasoning_tokens
+    if card.context_window and needed > card.context_window:
+        warnings.append(
+            f"{row.model}: {needed:,} tokens (prompt, output and reasoning) exceed the "
+            f"model's {card.context_window:,}-token context window; the API would reject "
+            "this request."
+        )
+    if not row.count.exact and card.tier_for(row.count.low) != card.tier_for(row.count.high):
+        low = price_usage(card, _with_prompt(usage, row.count.low), batch=row.batch).total
+        high = price_usage(card, _with_prompt(usage, row.count.high), batch=row.batch).total
+        warnings.append(
+            f"{row.model}: the estimated prompt ({row.count.low:,} to {row.count.high:,} tokens) "
+            "may cross a long-context threshold, which reprices the whole request: one call "
+            f"may cost {_short_money(low)} to {_short_money(high)}."
+        )
+    return warnings
+
+
+def _with_prompt(usage: Usage, prompt_tokens: int) -> Usage:
+    """Return ``usage`` with another prompt size, keeping the cached tokens within it."""
+    from dataclasses import replace
+
+    cached = usage.cache_read_tokens + usage.cache_write_5m_tokens + usage.cache_write_1h_tokens
+    return replace(usage, input_tokens=max(prompt_tokens, cached))
 
 
 def parse_money(name: str, value: Decimal | float | str) -> Decimal:

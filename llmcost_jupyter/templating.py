@@ -19,6 +19,10 @@ _TOKEN = re.compile(
 )
 
 
+# Libraries whose str() of a large object is a shortened display ("..." in place of rows).
+_ABRIDGING_LIBRARIES = frozenset({"pandas", "numpy", "polars"})
+
+
 @dataclass(frozen=True)
 class FilledPrompt:
     """A prompt after placeholder substitution.
@@ -27,11 +31,14 @@ class FilledPrompt:
         text: The prompt with placeholders replaced.
         filled: Placeholders that were replaced, in order of first use.
         unresolved: Placeholders left as written, each with the reason.
+        abridged: Placeholders filled with a library's display text, which pandas, NumPy
+            and polars shorten for large objects, each with the value's type name.
     """
 
     text: str
     filled: tuple[str, ...] = ()
     unresolved: tuple[tuple[str, str], ...] = field(default=())
+    abridged: tuple[tuple[str, str], ...] = field(default=())
 
 
 def fill_placeholders(template: str, namespace: Mapping[str, object]) -> FilledPrompt:
@@ -45,6 +52,7 @@ def fill_placeholders(template: str, namespace: Mapping[str, object]) -> FilledP
     """
     filled: dict[str, None] = {}
     unresolved: dict[str, str] = {}
+    abridged: dict[str, str] = {}
 
     def replace(match: re.Match[str]) -> str:
         if match.group("open"):
@@ -57,10 +65,12 @@ def fill_placeholders(template: str, namespace: Mapping[str, object]) -> FilledP
             unresolved.setdefault(path, problem)
             return match.group(0)
         filled.setdefault(path, None)
+        if type(value).__module__.split(".")[0] in _ABRIDGING_LIBRARIES:
+            abridged.setdefault(path, type(value).__name__)
         return str(value)
 
     text = _TOKEN.sub(replace, template)
-    return FilledPrompt(text, tuple(filled), tuple(unresolved.items()))
+    return FilledPrompt(text, tuple(filled), tuple(unresolved.items()), tuple(abridged.items()))
 
 
 def _resolve(path: str, namespace: Mapping[str, object]) -> tuple[object, str | None]:

@@ -366,3 +366,66 @@ def test_frame_errors_are_usage_errors(shell, line, message):
     shell.user_ns["tickets"] = pd.DataFrame({"body": ["hello"]})
     with pytest.raises(UsageError, match=message):
         shell.run_line_magic("llmcost", line)
+
+
+def test_trailing_cell_newline_not_counted(shell):
+    run_cell(shell, "gpt-4o --out r", "Hello world\n")
+    assert shell.user_ns["r"]["gpt-4o"].count.tokens == 2
+
+
+@pytest.mark.parametrize("name", ["print", "class", "1bad"])
+def test_out_name_checked_before_pricing(shell, name):
+    with capture_output() as captured, pytest.raises(UsageError, match="--out"):
+        shell.run_cell_magic("llmcost", f"gpt-4o --out {name}", PROMPT)
+    assert captured.outputs == []
+
+
+def test_dataframe_placeholder_warns_shortened(shell):
+    import pandas as pd
+
+    shell.user_ns["df"] = pd.DataFrame({"x": range(1000)})
+    outputs = run_cell(shell, "gpt-4o", "Summarise {df}")
+    assert "display text, which shortens large objects" in html_of(outputs)
+
+
+@pytest.mark.parametrize("value", ["-3", "nan", "inf", "abc"])
+def test_bad_chars_per_token_is_usage_error(shell, value):
+    with pytest.raises(UsageError):
+        shell.run_line_magic("llmcost", f"defaults --chars-per-token {value}")
+
+
+def test_config_rejects_bad_ratio(shell):
+    from traitlets import TraitError
+
+    magics = shell.magics_manager.registry["LLMCostMagics"]
+    with pytest.raises(TraitError, match="above 0"):
+        magics.chars_per_token = -2.0
+
+
+def test_defaults_reset_restores_estimates(shell):
+    before = estimate(PROMPT, "claude-sonnet-4-5")["claude-sonnet-4-5"].count
+    with capture_output():
+        shell.run_line_magic("llmcost", "defaults --chars-per-token 1e308")
+    assert estimate(PROMPT, "claude-sonnet-4-5")["claude-sonnet-4-5"].count != before
+    with capture_output():
+        shell.run_line_magic("llmcost", "defaults --reset")
+    assert estimate(PROMPT, "claude-sonnet-4-5")["claude-sonnet-4-5"].count == before
+
+
+def test_task_failure_rate_noted(shell):
+    from llmcost_jupyter.tasks import Task, add_task
+
+    add_task(Task("flaky", input_tokens=100, failure_rate="20%", monthly_volume=10))
+    with capture_output() as captured:
+        shell.run_line_magic("llmcost", "gpt-4o --task flaky")
+    assert "retried 20% of the time" in html_of(captured.outputs)
+
+
+def test_model_as_line_command_hints_cell_magic(shell):
+    with pytest.raises(UsageError, match="cell magic %%llmcost MODEL"):
+        shell.run_line_magic("llmcost", "gpt-4o")
+
+
+def test_cached_negative_is_usage_error(shell):
+    with pytest.raises(UsageError, match="token count"):
+        shell.run_cell_magic("llmcost", "gpt-4o --cached -5", PROMPT)

@@ -106,3 +106,28 @@ def test_unknown_model_suggests():
 def test_repeated_model_priced_once():
     report = estimate(PROMPT, ["gpt-4o", "gpt-4o"])
     assert len(report) == 1
+
+
+def test_context_window_overflow_warns():
+    report = estimate("word " * 10_000, "gpt-4", output_tokens=100)
+    assert any("context window" in warning for warning in report.warnings)
+    assert "context window" in str(report)
+    assert "context window" in report._repr_html_()
+
+
+def test_estimate_range_across_tier_warns():
+    # About 200,000 estimated tokens: the ±25 % range crosses the 200,000-token tier.
+    prompt = "The quick brown fox jumps over the lazy dog. " * 16_700
+    row_warnings = estimate(prompt, "claude-sonnet-4-5").warnings
+    assert any("long-context threshold" in warning for warning in row_warnings)
+    assert estimate("short", "claude-sonnet-4-5").warnings == ()
+
+
+def test_forced_tokenizer_noted():
+    report = estimate(PROMPT, "claude-sonnet-4-5", tokenizer="cl100k_base")
+    assert any("may not be the model's own" in note for note in report.notes)
+
+
+def test_missing_cache_write_price_noted():
+    report = estimate(PROMPT, "gpt-4o", cache_write_share="100%")
+    assert "no cache-write price" in str(report)
