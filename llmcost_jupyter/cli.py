@@ -6,7 +6,8 @@ are skipped with a note on standard error.
 
 Exit codes:
     0: the estimate was printed.
-    2: invalid usage: an unknown model, a missing file, an invalid option or no input.
+    2: invalid usage: an unknown model, a missing file, an invalid option, or no text input
+       (nothing given, or every file skipped).
     3: the estimate was printed, but some model's total is over ``--budget``.
     130: interrupted with Ctrl-C.
 
@@ -42,6 +43,9 @@ EXIT_INTERRUPTED = 130
 BINARY_SNIFF_BYTES = 8192
 
 FORMATS = ("table", "csv", "json")
+
+#: Skipped files named in the error when every input was skipped.
+SKIPPED_FILES_SHOWN = 3
 
 
 class CommandError(Exception):
@@ -139,7 +143,19 @@ def read_inputs(paths: Sequence[str], *, encoding: str, hidden: bool, stdin: Tex
             raise CommandError(f"file not found: {path}")
     if not inputs.texts and not inputs.skipped:
         raise CommandError("no input: the folders contain no files")
+    if not inputs.texts:
+        raise CommandError(_all_skipped_message(inputs.skipped))
     return inputs
+
+
+def _all_skipped_message(skipped: list[tuple[str, str]]) -> str:
+    """Describe the skipped files when no input is left to price, naming the first few."""
+    listed = "; ".join(f"{path}: {reason}" for path, reason in skipped[:SKIPPED_FILES_SHOWN])
+    more = len(skipped) - SKIPPED_FILES_SHOWN
+    if more > 0:
+        listed += f"; and {more:,} more"
+    files = "1 file" if len(skipped) == 1 else f"{len(skipped):,} files"
+    return f"no text input to price: {files} skipped ({listed})"
 
 
 def _read_stdin(stdin: TextIO, encoding: str) -> str:
@@ -429,7 +445,8 @@ def _notes(result: Estimate) -> list[str]:
     notes = [f"Prices: {info.label}."]
     for total in result.totals:
         kind = "exact" if total.exact else "estimated"
-        notes.append(f"{total.model}: input tokens {kind} ({'; '.join(total.methods)}).")
+        methods = f" ({'; '.join(total.methods)})" if total.methods else ""
+        notes.append(f"{total.model}: input tokens {kind}{methods}.")
     if result.reports and result.reports[0].rows[0].batch:
         notes.append("Batch discount applied.")
     return notes

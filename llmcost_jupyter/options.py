@@ -12,21 +12,25 @@ from decimal import Decimal
 
 def whole_number(text: str) -> int:
     """Read a count of 0 or more; ``,`` and ``_`` may group digits."""
-    try:
-        value = int(text.replace(",", "").replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    value = _integer(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected 0 or more, got {text!r}")
     return value
 
 
 def positive_number(text: str) -> int:
-    """Read a count of 1 or more."""
-    value = whole_number(text)
+    """Read a count of 1 or more; ``,`` and ``_`` may group digits."""
+    value = _integer(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected 1 or more, got {text!r}")
     return value
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
 
 
 def amount(text: str) -> Decimal:

@@ -206,3 +206,53 @@ def test_terminal_stdin_needs_input(monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdin", Terminal())
     assert cli.main(["-m", "gpt-4o"]) == 2
     assert "no input: give files or folders" in capsys.readouterr().err
+
+
+def test_only_skipped_files_exit_2(tmp_path, capsys):
+    (tmp_path / "bin.dat").write_bytes(b"\x00\x01\x02")
+    (tmp_path / "latin1.txt").write_bytes("café".encode("latin-1"))
+    code = cli.main(["-m", "gpt-4o", str(tmp_path / "bin.dat"), str(tmp_path / "latin1.txt")])
+    output = capsys.readouterr()
+    assert code == 2
+    assert output.out == ""
+    assert "no text input to price: 2 files skipped" in output.err
+    assert f"{tmp_path / 'bin.dat'}: binary file" in output.err
+    assert f"{tmp_path / 'latin1.txt'}: not valid utf-8 text" in output.err
+
+
+def test_skipped_files_message_is_capped():
+    skipped = [(f"f{number}.bin", "binary file") for number in range(5)]
+    message = cli._all_skipped_message(skipped)
+    assert message.startswith("no text input to price: 5 files skipped (f0.bin: binary file;")
+    assert message.endswith("f2.bin: binary file; and 2 more)")
+    assert "f3.bin" not in message
+
+
+def test_table_note_without_methods():
+    total = cli.ModelTotal("gpt-4o", "openai", "gpt-4o")
+    table = cli.render_table(cli.Estimate([], [], [total], []), totals_only=True)
+    assert "gpt-4o: input tokens exact." in table
+    assert "()" not in table
+
+
+@pytest.mark.parametrize("workers", ["0", "-1", "-20"])
+def test_workers_below_one_rejected(workers, capsys):
+    with pytest.raises(SystemExit) as caught:
+        cli.main(["-m", "gpt-4o", "--workers", workers, "prompt.txt"])
+    assert caught.value.code == 2
+    assert f"expected 1 or more, got '{workers}'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("option", "value"), [("--calls", "-1"), ("--output", "-5")])
+def test_counts_below_zero_rejected(option, value, capsys):
+    with pytest.raises(SystemExit) as caught:
+        cli.main(["-m", "gpt-4o", option, value, "prompt.txt"])
+    assert caught.value.code == 2
+    assert f"expected 0 or more, got '{value}'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option", ["--workers", "--calls"])
+def test_count_options_need_whole_numbers(option, capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["-m", "gpt-4o", option, "2.5", "prompt.txt"])
+    assert "expected a whole number, got '2.5'" in capsys.readouterr().err
