@@ -33,6 +33,7 @@ __all__ = [
     "MISTRAL_TOKENIZERS",
     "InvalidTokenizerError",
     "MistralTokenizerFile",
+    "PROVIDER_PREFIXES",
     "Tokenizer",
     "load_tokenizer_file",
     "mistral_tokenizer",
@@ -486,21 +487,57 @@ def _load_sentencepiece(entry: MistralTokenizerFile) -> SentencePieceTokenizer:
 # Model ids
 # ====================
 
-_BEDROCK_PREFIX = re.compile(r"^(?:[a-z]{2,4}\.)?(?:anthropic|meta|mistral|cohere|deepseek)\.")
+# A Bedrock id's routing prefix (a region such as "us." or "us-gov.", or genai-prices'
+# "global." and "regional."), then its vendor, as in "us.anthropic.claude-sonnet-4-5-...".
+_BEDROCK_PREFIX = re.compile(
+    r"^(?:(?:[a-z]{2,4}|us-gov|global|regional)\.)?"
+    r"(?:anthropic|meta|mistral|cohere|deepseek|amazon|ai21|writer|qwen|openai)\."
+)
+
+#: Names that may come before a model id as ``provider:model``: the provider ids of
+#: genai-prices 0.2.3 (a test checks the installed catalog against them) and the aliases of
+#: ``prices.PROVIDER_ALIASES``. A literal set keeps token counting free of the catalog.
+PROVIDER_PREFIXES = frozenset({
+    "anthropic", "arcee", "avian", "aws", "azure", "baseten", "cerebras", "cloudflare",
+    "cohere", "cursor", "databricks", "deepseek", "doubleword", "elevenlabs", "fireworks",
+    "github-copilot", "google", "groq", "huggingface_cerebras", "huggingface_fireworks-ai",
+    "huggingface_groq", "huggingface_hyperbolic", "huggingface_nebius", "huggingface_novita",
+    "huggingface_nscale", "huggingface_ovhcloud", "huggingface_publicai",
+    "huggingface_sambanova", "huggingface_together", "meta", "minimax", "mistral", "modal",
+    "moonshotai", "novita", "openai", "openai-decisions", "openrouter", "ovhcloud",
+    "perplexity", "quicksilverpro", "together", "typesafe", "voyageai", "x-ai", "zai",
+    "zhipuai",
+    # Aliases used by LiteLLM and cloud SDKs.
+    "amazon", "bedrock", "bedrock_converse", "azure_ai", "gemini", "vertex", "vertex_ai",
+    "vertex_ai_beta", "together_ai", "xai",
+})
+
+# A local runtime's tag after a family name, as in Ollama's "mistral:7b" or "gemma:latest".
+# NOTE: "provider:model" ids whose model part starts with a digit are taken for such tags.
+_RUNTIME_TAG = re.compile(r"latest|\d.*")
 
 
 def normalize_model_id(model: str) -> str:
     """Return the bare, lower-case model id that the lookup tables use.
 
-    Removes surrounding whitespace, a provider path (``openai/gpt-4o``, ``azure/gpt-4o``), a
-    fine-tune wrapper (``ft:gpt-4o-mini-2024-07-18:org::abc`` becomes the base model) and a
-    Bedrock vendor prefix (``us.anthropic.claude-...``).
+    Removes surrounding whitespace, a provider prefix (``openai:gpt-4o``), a provider path
+    (``openai/gpt-4o``, ``azure/gpt-4o``) and a Bedrock routing and vendor prefix
+    (``us.anthropic.claude-...``). A fine-tune wrapper becomes its base model, as
+    ``ft:gpt-4o-mini-2024-07-18:org::abc`` does. Every spelling of a model thus gets the same
+    tokenizer or estimate rule.
     """
-    model_id = model.strip().lower()
+    model_id = _strip_provider_prefix(model.strip().lower())
     if model_id.startswith("ft:"):
         model_id = model_id[3:].split(":", 1)[0]
     model_id = model_id.rsplit("/", 1)[-1]
     return _BEDROCK_PREFIX.sub("", model_id)
+
+
+def _strip_provider_prefix(model_id: str) -> str:
+    prefix, separator, rest = model_id.partition(":")
+    if not separator or prefix not in PROVIDER_PREFIXES or _RUNTIME_TAG.fullmatch(rest):
+        return model_id
+    return rest
 
 
 def match_prefix_table(model_id: str, table: dict[str, _T]) -> _T | None:

@@ -342,6 +342,38 @@ def test_estimate_rule_family(model, family):
     assert counting.estimate_rule(model).family == family
 
 
+SPELLINGS = {
+    "gpt-4o": ["openai:gpt-4o", "openai/gpt-4o", "azure:gpt-4o", "azure/gpt-4o",
+               "openrouter:openai/gpt-4o", "OpenAI:GPT-4o"],
+    "claude-sonnet-4-5": [
+        "anthropic:claude-sonnet-4-5", "anthropic/claude-sonnet-4-5",
+        "bedrock/anthropic.claude-sonnet-4-5", "anthropic.claude-sonnet-4-5",
+        "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+        "aws:regional.anthropic.claude-sonnet-4-5-20250929-v1:0",
+        "bedrock:global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+        "vertex_ai/claude-sonnet-4-5", "google:claude-sonnet-4-5",
+    ],
+    "gemini-2.5-pro": ["google:gemini-2.5-pro", "vertex_ai/gemini-2.5-pro",
+                       "gemini/gemini-2.5-pro"],
+    "grok-4": ["x-ai:grok-4", "xai/grok-4"],
+}
+
+
+@pytest.mark.parametrize(("bare", "spelling"), [
+    (bare, spelling) for bare, spellings in SPELLINGS.items() for spelling in spellings
+])
+def test_spellings_count_alike(bare, spelling):
+    text = "Refund order #4821, charged twice: $129.99.\n" * 3
+    expected = count_tokens(text, bare)
+    count = count_tokens(text, spelling)
+    assert count.exact == expected.exact
+    assert count.method == expected.method
+    assert count.tokens == expected.tokens
+    assert count.uncertainty == expected.uncertainty
+    assert counting.estimate_rule(spelling) == counting.estimate_rule(bare)
+    assert counting.is_exact_model(spelling) == counting.is_exact_model(bare)
+
+
 def test_legacy_openai_model_estimated():
     count = count_tokens("Say this is a test", "text-davinci-003")
 

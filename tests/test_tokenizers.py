@@ -257,9 +257,29 @@ def test_normalize_text():
 @pytest.mark.parametrize(("model", "expected"), [
     ("OpenAI/GPT-4o", "gpt-4o"), ("ft:gpt-4o-mini:org::x", "gpt-4o-mini"),
     ("us.anthropic.claude-3-haiku", "claude-3-haiku"), (" azure/gpt-4 ", "gpt-4"),
+    ("openai:gpt-4o", "gpt-4o"), ("Anthropic:Claude-Sonnet-4-5", "claude-sonnet-4-5"),
+    ("openai:ft:gpt-4o-mini:org::x", "gpt-4o-mini"), ("openrouter:openai/gpt-4o", "gpt-4o"),
+    ("aws:regional.anthropic.claude-sonnet-4-5-20250929-v1:0", "claude-sonnet-4-5-20250929-v1:0"),
+    ("bedrock/global.anthropic.claude-opus-4-5-v1:0", "claude-opus-4-5-v1:0"),
+    ("us-gov.anthropic.claude-3-haiku", "claude-3-haiku"),
+    ("bedrock/openai.gpt-oss-120b-1:0", "gpt-oss-120b-1:0"),
+    # Not provider prefixes: a colon inside an id, and a local runtime's tags.
+    ("gpt-4o:extended", "gpt-4o:extended"), ("mistral:7b", "mistral:7b"),
+    ("gemma:latest", "gemma:latest"),
 ])
 def test_normalize_model_id(model, expected):
     assert normalize_model_id(model) == expected
+
+
+def test_provider_prefixes_cover_catalog():
+    from genai_prices.data_snapshot import get_snapshot
+
+    from llmcost_jupyter.prices import PROVIDER_ALIASES
+    from llmcost_jupyter.tokenizers import PROVIDER_PREFIXES
+
+    catalog_ids = {provider.id for provider in get_snapshot().providers}
+    assert catalog_ids - PROVIDER_PREFIXES == set()
+    assert set(PROVIDER_ALIASES) - PROVIDER_PREFIXES == set()
 
 
 def test_match_prefix_table_rules():
