@@ -10,10 +10,14 @@ This module looks models up by name and stores the user's overrides and custom m
 rate card types are defined in ``rate_cards`` and re-exported here; ``catalog`` reads the
 genai-prices data.
 
-Model names may carry a provider prefix separated by a colon, as in
-``"anthropic:claude-opus-4-1"``. The prefix counts only when it is a catalog provider id, so ids
-that contain a colon themselves, such as ``"gpt-4o:extended"``, still work. A slash is never a
-provider separator, because aggregators such as OpenRouter use ``"openai/gpt-4o"`` as a model id.
+Model names may carry a provider prefix, as in ``"anthropic:claude-opus-4-1"`` or, in LiteLLM
+style, ``"anthropic/claude-opus-4-1"``. A prefix counts only when it is a catalog provider id or
+one of the aliases in ``PROVIDER_ALIASES`` (``bedrock`` for AWS Bedrock, ``vertex_ai`` for
+Google), so ids that contain a colon themselves, such as ``"gpt-4o:extended"``, still work. The
+colon form looks the model up in that provider only. Aggregators such as OpenRouter use
+``"openai/gpt-4o"`` as a model id, so a slash prefix that is a catalog provider id falls back to
+looking the whole id up in every provider when that provider lacks the model. An alias prefix,
+which no aggregator uses, has no fallback.
 
 >>> card = get_rate_card("gpt-4o")
 >>> card.provider_id, card.input, card.output
@@ -105,6 +109,22 @@ MIN_RATE_PER_MTOK = Decimal("0.001")
 TOKENS_PER_MTOK = 1_000_000
 
 PROVIDER_SEPARATOR = ":"
+PROVIDER_PATH_SEPARATOR = "/"
+
+# Provider names that LiteLLM and cloud SDKs put before a model id, with the catalog provider
+# id each one means. The ids themselves (aws, google, azure, x-ai, ...) are prefixes too.
+PROVIDER_ALIASES = {
+    "amazon": "aws",
+    "bedrock": "aws",
+    "bedrock_converse": "aws",
+    "azure_ai": "azure",
+    "gemini": "google",
+    "vertex": "google",
+    "vertex_ai": "google",
+    "vertex_ai_beta": "google",
+    "together_ai": "together",
+    "xai": "x-ai",
+}
 
 MODELS_HINT = "List models with %llmcost models QUERY."
 # Close matches examined per suggestion returned, since some names do not resolve on their own.
@@ -156,8 +176,8 @@ def get_rate_card(
     names that no provider claims are looked up in every provider's model list, in catalog order.
 
     Args:
-        model: Model name, such as ``"gpt-4o"``, ``"claude-sonnet-4-5-20250929"`` or
-            ``"anthropic:claude-opus-4-1"``.
+        model: Model name, such as ``"gpt-4o"``, ``"claude-sonnet-4-5-20250929"``,
+            ``"anthropic:claude-opus-4-1"`` or ``"anthropic/claude-opus-4-1"``.
         provider: Provider id, such as ``"azure"`` to price an OpenAI model on Azure.
         when: Request time, for prices that change on a date; naive times are UTC, and a
             date means its midnight UTC. Defaults to now.
@@ -172,12 +192,12 @@ def get_rate_card(
             not per token.
     """
     name = _require_model_name(model)
-    provider_id, ref = _split_provider(name, provider)
-    found = _find_custom(name, ref, provider_id)
+    parsed = _parse_model_name(name, provider)
+    found = _find_custom(name, parsed.ref, parsed.provider_id)
     if found is not None:
         card, key = found
     else:
-        card, key = _catalog_rate_card(name, ref, provider_id, _timestamp(when))
+        card, key = _catalog_rate_card(name, parsed, _timestamp(when))
     return _apply_overrides(card, _overrides_for(key))
 
 
@@ -192,9 +212,14 @@ def suggest_models(model: str, limit: int = 5) -> list[str]:
         Up to ``limit`` distinct names, each of which :func:`get_rate_card` accepts.
     """
     name = model.strip().lower()
-    provider_id, ref = _split_provider(name, None)
+    parsed = _parse_model_name(name, None)
+    provider_id, ref = parsed.provider_id, parsed.ref
     candidates = _suggestion_candidates(provider_id)
-    close = difflib.get_close_matches(ref, candidates, n=limit * SUGGESTION_POOL_FACTOR, cutoff=0.6)
+    # Versions of the typed name (its dated or regional ids) come first, shortest first.
+    extended = sorted((c for c in candidates if c.startswith(f"{ref}-")), key=len)
+    close = extended[: limit * SUGGESTION_POOL_FACTOR] + difflib.get_close_matches(
+        ref, candidates, n=limit * SUGGESTION_POOL_FACTOR, cutoff=0.6
+    )
     usable = [match for match in dict.fromkeys(close) if _resolves(match, provider_id)][:limit]
     if provider_id is not None:
         return [f"{provider_id}{PROVIDER_SEPARATOR}{match}" for match in usable]
@@ -262,14 +287,15 @@ def set_rates(model: str, **rates: Decimal | str | int | float | None) -> RateCa
             model it resolves to, so ``gpt-4o`` and ``gpt-4o-2024-08-06`` share them.
         **rates: Any of ``input``, ``output``, ``reasoning``, ``cache_read``,
             ``cache_write_5m``, ``cache_write_1h`` (USD per million tokens) and
-            ``batch_discount`` (fraction off, from 0 to 1). Floats are read through ``str``.
+            ``batch_discount`` (share off, from 0 to 1, or a percentage string such as
+            ``"50%"``). Floats are read through ``str``.
 
     Returns:
         The rate card with the overrides applied.
 
     Raises:
         InvalidRateError: A name is unknown, or a value is not a finite number, is negative,
-            looks like a per-token price, or is a batch discount outside 0 to 1.
+            looks like a per-token price, or is a batch discount outside 0 to 1 (0% to 100%).
         UnknownModelError: The model is unknown.
     """
     parsed = _parse_overrides(rates)
@@ -404,8 +430,8 @@ def remove_custom_model(model: str) -> None:
 
 def _override_key_of(model: str) -> str:
     name = _require_model_name(model)
-    provider_id, ref = _split_provider(name, None)
-    found = _find_custom(name, ref, provider_id)
+    parsed = _parse_model_name(name, None)
+    found = _find_custom(name, parsed.ref, parsed.provider_id)
     if found is not None:
         return found[1]
     card = get_rate_card(name)
@@ -516,17 +542,17 @@ def _unknown_rate_message(unknown: list[str]) -> str:
 
 
 def _parse_rate(name: str, value: object) -> Decimal:
+    if name == "batch_discount":
+        return _parse_discount(value)
     number = _to_decimal(name, value)
     if not number.is_finite():
         raise InvalidRateError(
-            f"Invalid {name} rate {value!r}: give a finite number, such as {name}=2.5."
+            f"Invalid {name} rate {_shown(value)}: give a finite number, such as {name}=2.5."
         )
     if number < 0:
         raise InvalidRateError(
-            f"Invalid {name} rate {value!r}: rates cannot be negative; use 0 for free."
+            f"Invalid {name} rate {_shown(value)}: rates cannot be negative; use 0 for free."
         )
-    if name == "batch_discount":
-        return _check_discount(number, value)
     if 0 < number < MIN_RATE_PER_MTOK:
         raise InvalidRateError(_per_token_message(name, number))
     return number
@@ -547,17 +573,45 @@ def _to_decimal(name: str, value: object) -> Decimal:
         ) from None
 
 
-def _check_discount(number: Decimal, value: object) -> Decimal:
-    if number <= 1:
+def _parse_discount(value: object) -> Decimal:
+    """Read a batch discount: a share from 0 to 1 (``0.5``) or a percentage (``"50%"``)."""
+    percent = isinstance(value, str) and value.strip().endswith("%")
+    text = value.strip().removesuffix("%").strip() if isinstance(value, str) else value
+    number = _discount_number(text, value)
+    if percent:
+        if not 0 <= number <= 100:
+            raise InvalidRateError(
+                f"Invalid batch_discount {_shown(value)}: it must be between 0% and 100%."
+            )
+        return number / 100
+    if 0 <= number <= 1:
         return number
-    if number <= 100:
+    if 1 < number <= 100:
         raise InvalidRateError(
-            f"Invalid batch_discount {value!r}: it is a fraction of the price, from 0 to 1. "
-            f"For {_plain(number)}% off use batch_discount={_plain(number / 100)}."
+            f"Invalid batch_discount {_shown(value)}: it is a share of the price from 0 to 1, "
+            f"or 0% to 100%. For {_plain(number)}% off use batch_discount={_plain(number / 100)} "
+            f"or batch_discount='{_plain(number)}%'."
         )
     raise InvalidRateError(
-        f"Invalid batch_discount {value!r}: give a fraction from 0 to 1, such as 0.5."
+        f"Invalid batch_discount {_shown(value)}: it must be between 0 and 1, or 0% and 100%."
     )
+
+
+def _discount_number(text: object, value: object) -> Decimal:
+    expected = "give a share from 0 to 1 or 0% to 100%, such as batch_discount=0.5 or '50%'"
+    if isinstance(text, bool) or not isinstance(text, (Decimal, int, float, str)):
+        raise InvalidRateError(
+            f"Invalid batch_discount {value!r} of type {type(value).__name__}: {expected}."
+        )
+    try:
+        number = text if isinstance(text, Decimal) else Decimal(str(text))
+    except InvalidOperation:
+        raise InvalidRateError(
+            f"Invalid batch_discount {value!r}: not a number. {expected[0].upper()}{expected[1:]}."
+        ) from None
+    if not number.is_finite():
+        raise InvalidRateError(f"Invalid batch_discount {_shown(value)}: {expected}.")
+    return number
 
 
 def _per_token_message(name: str, number: Decimal) -> str:
@@ -570,6 +624,11 @@ def _per_token_message(name: str, number: Decimal) -> str:
 
 def _plain(number: Decimal) -> str:
     return format(number.normalize(), "f")
+
+
+def _shown(value: object) -> str:
+    """Show a numeric value as the user would type it: ``1.5``, not ``Decimal('1.5')``."""
+    return value.strip() if isinstance(value, str) else str(value)
 
 
 def _require_model_name(model: object) -> str:
@@ -604,21 +663,64 @@ def _timestamp(when: datetime.datetime | datetime.date | None) -> datetime.datet
     return datetime.datetime.combine(when, datetime.time(), datetime.timezone.utc)
 
 
-def _split_provider(name: str, provider: str | None) -> tuple[str | None, str]:
-    """Split ``provider:model`` when the prefix is a provider id; check ``provider`` against it."""
+@dataclasses.dataclass(frozen=True)
+class _ModelName:
+    """A model name split into the provider it names, if any, and the id to look up there.
+
+    ``fallback`` is true for a slash prefix that is a catalog provider id: when that provider
+    lacks ``ref``, the whole name is looked up in every provider, as an aggregator's model id.
+    """
+
+    provider_id: str | None
+    ref: str
+    fallback: bool = False
+
+
+def _parse_model_name(name: str, provider: str | None) -> _ModelName:
+    """Split off a ``provider:`` or ``provider/`` prefix; check ``provider`` against it."""
     prefix, separator, rest = name.partition(PROVIDER_SEPARATOR)
-    prefixed = bool(separator and rest) and _is_provider_id(prefix.lower())
-    ref = rest if prefixed else name
-    prefix_id = prefix.lower() if prefixed else None
+    prefix_id = _prefix_provider_id(prefix) if separator and rest else None
+    if prefix_id is not None:
+        return _ModelName(_check_provider(name, prefix_id, provider), rest)
+    if provider is not None:
+        return _provider_path(name, _resolve_provider_id(provider))
+    prefix, separator, rest = name.partition(PROVIDER_PATH_SEPARATOR)
+    prefix_id = _prefix_provider_id(prefix) if separator and rest else None
+    if prefix_id is None:
+        return _ModelName(None, name)
+    return _ModelName(prefix_id, rest, fallback=prefix.lower() not in PROVIDER_ALIASES)
+
+
+def _check_provider(name: str, prefix_id: str, provider: str | None) -> str:
     if provider is None:
-        return prefix_id, ref
+        return prefix_id
     provider_id = _resolve_provider_id(provider)
-    if prefix_id is not None and prefix_id != provider_id:
+    if prefix_id != provider_id:
         raise UnknownProviderError(
             f"Conflicting providers for {name!r}: the name says {prefix_id!r} "
             f"but provider={provider!r}. Give only one of them."
         )
-    return provider_id, ref
+    return provider_id
+
+
+def _provider_path(name: str, provider_id: str) -> _ModelName:
+    """Look a name up in ``provider_id``, without a slash prefix that names the same provider.
+
+    A slash prefix naming another provider is part of the model id, as in OpenRouter's
+    ``openai/gpt-4o``.
+    """
+    prefix, separator, rest = name.partition(PROVIDER_PATH_SEPARATOR)
+    if separator and rest and _prefix_provider_id(prefix) == provider_id:
+        return _ModelName(provider_id, rest)
+    return _ModelName(provider_id, name)
+
+
+def _prefix_provider_id(prefix: str) -> str | None:
+    """Return the provider id that a name prefix stands for, or None if it is no provider."""
+    candidate = prefix.strip().lower()
+    if _is_provider_id(candidate):
+        return candidate
+    return PROVIDER_ALIASES.get(candidate)
 
 
 def _is_provider_id(candidate: str) -> bool:
@@ -650,8 +752,22 @@ def _custom_cards() -> list[RateCard]:
 
 
 def _find_catalog_model(
-    name: str, ref: str, provider_id: str | None, *, suggest: bool = True
+    name: str, parsed: _ModelName, *, suggest: bool = True
 ) -> tuple[Provider, ModelInfo]:
+    found = _lookup_catalog(parsed.ref, parsed.provider_id)
+    if found is None and parsed.fallback:
+        found = _lookup_catalog(name, None)
+    if found is not None:
+        return found
+    raise _unknown_model_error(name) if suggest else UnknownModelError(f"Unknown model {name!r}.")
+
+
+def _lookup_catalog(ref: str, provider_id: str | None) -> tuple[Provider, ModelInfo] | None:
+    """Find a model in one provider, or with none given, in the provider its name implies.
+
+    Without a provider, a name that the provider rules do not resolve is looked up in every
+    provider's model list, in catalog order.
+    """
     snapshot = _snapshot()
     try:
         return snapshot.find_provider_model(ref, None, provider_id, None)
@@ -662,7 +778,7 @@ def _find_catalog_model(
             model = provider.find_model(ref)
             if model is not None:
                 return provider, model
-    raise _unknown_model_error(name) if suggest else UnknownModelError(f"Unknown model {name!r}.")
+    return None
 
 
 def _unknown_model_error(name: str) -> UnknownModelError:
@@ -678,9 +794,9 @@ def _unknown_model_error(name: str) -> UnknownModelError:
 
 
 def _catalog_rate_card(
-    name: str, ref: str, provider_id: str | None, timestamp: datetime.datetime
+    name: str, parsed: _ModelName, timestamp: datetime.datetime
 ) -> tuple[RateCard, str]:
-    provider, info = _find_catalog_model(name, ref, provider_id)
+    provider, info = _find_catalog_model(name, parsed)
     prices = info.get_prices(timestamp)
     base = _base_rates(name, provider, info, prices)
     card = RateCard(
@@ -721,7 +837,7 @@ def _resolves(name: str, provider_id: str | None) -> bool:
     if _find_custom(name, name, provider_id) is not None:
         return True
     try:
-        _find_catalog_model(name, name, provider_id, suggest=False)
+        _find_catalog_model(name, _ModelName(provider_id, name), suggest=False)
     except UnknownModelError:
         return False
     return True

@@ -147,6 +147,82 @@ def test_slash_is_part_of_model_id() -> None:
     assert card.model_id == "openai/gpt-4o"
 
 
+@pytest.mark.parametrize(
+    ("model", "provider_id", "model_id"),
+    [
+        # LiteLLM style: the prefix names the API that serves the model.
+        ("anthropic/claude-sonnet-4-5", "anthropic", "claude-sonnet-4-5"),
+        ("Anthropic/Claude-Sonnet-4-5", "anthropic", "claude-sonnet-4-5"),
+        # openai/gpt-4o is also an OpenRouter id, but OpenAI lists gpt-4o, so OpenAI wins.
+        ("openai/gpt-4o", "openai", "gpt-4o"),
+        ("azure/gpt-4o", "azure", "gpt-4o"),
+        ("x-ai/grok-4", "x-ai", "grok-4-0709"),
+        ("xai/grok-4", "x-ai", "grok-4-0709"),
+        ("vertex_ai/claude-sonnet-4-5", "google", "claude-sonnet-4-5"),
+        ("gemini/gemini-2.5-pro", "google", "gemini-2.5-pro"),
+        (
+            "bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "aws",
+            "regional.anthropic.claude-sonnet-4-5-20250929-v1:0",
+        ),
+        (
+            "bedrock:us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "aws",
+            "regional.anthropic.claude-sonnet-4-5-20250929-v1:0",
+        ),
+        # Not a provider id: the whole id is looked up, as before.
+        ("mistralai/mistral-large", "openrouter", "mistralai/mistral-large"),
+        # A provider prefix whose provider lacks the model falls back to the whole id.
+        ("meta-llama/llama-3.3-70b-instruct", "huggingface_fireworks-ai",
+         "meta-llama/Llama-3.3-70B-Instruct"),
+        ("openrouter:openai/gpt-4o", "openrouter", "openai/gpt-4o"),
+    ],
+)
+def test_slash_provider_prefix(model: str, provider_id: str, model_id: str) -> None:
+    card = get_rate_card(model)
+    assert card.provider_id == provider_id
+    assert card.model_id == model_id
+    assert card.model == model
+
+
+def test_slash_prefix_gets_provider_batch_terms() -> None:
+    direct = get_rate_card("anthropic/claude-sonnet-4-5")
+    bare = get_rate_card("claude-sonnet-4-5")
+    assert direct.batch == bare.batch
+    assert direct.cache_write_1h == bare.cache_write_1h
+
+
+def test_slash_prefix_falls_back_to_whole_id() -> None:
+    # Cohere does not list command-a-plus, but OpenRouter lists "cohere/command-a-plus".
+    card = get_rate_card("cohere/command-a-plus")
+    assert card.provider_id == "openrouter"
+    assert card.model_id == "cohere/command-a-plus"
+
+
+def test_alias_prefix_has_no_fallback() -> None:
+    with pytest.raises(UnknownModelError) as caught:
+        get_rate_card("bedrock/anthropic.claude-sonnet-4-5")
+    assert caught.value.suggestions[0] == "aws:anthropic.claude-sonnet-4-5-20250929"
+    assert get_rate_card(caught.value.suggestions[0]).provider_id == "aws"
+
+
+def test_provider_aliases_name_catalog_providers() -> None:
+    ids = {summary.provider_id for summary in search_models()}
+    assert set(prices.PROVIDER_ALIASES.values()) <= ids
+    assert not set(prices.PROVIDER_ALIASES) & ids
+
+
+def test_slash_prefix_with_provider_keyword() -> None:
+    assert get_rate_card("openai/gpt-4o", provider="openai").model_id == "gpt-4o"
+    assert get_rate_card("openai/gpt-4o", provider="openrouter").model_id == "openai/gpt-4o"
+
+
+def test_slash_prefix_shares_overrides() -> None:
+    set_rates("anthropic/claude-sonnet-4-5", input=4)
+    assert get_rate_card("claude-sonnet-4-5").input == D(4)
+    assert rate_overrides() == {"anthropic:claude-sonnet-4-5": {"input": D(4)}}
+
+
 def test_conflicting_providers() -> None:
     with pytest.raises(UnknownProviderError, match="Conflicting providers"):
         get_rate_card("anthropic:claude-opus-4-1", provider="openai")
@@ -552,9 +628,18 @@ def test_batch_discount_for_provider_without_data() -> None:
         ({"input": "abc"}, "not a number"),
         ({"input": True}, "type bool"),
         ({"input": [2.5]}, "type list"),
-        ({"batch_discount": 50}, "For 50% off use batch_discount=0.5"),
-        ({"batch_discount": "1.5"}, "a fraction"),
-        ({"batch_discount": 500}, "fraction from 0 to 1"),
+        ({"batch_discount": 50}, "For 50% off use batch_discount=0.5 or batch_discount='50%'"),
+        ({"batch_discount": "1.5"}, "Invalid batch_discount 1.5: it is a share of the price"),
+        ({"batch_discount": D("1.5")}, "Invalid batch_discount 1.5: it is a share of the price"),
+        ({"batch_discount": 500}, "batch_discount 500: it must be between 0 and 1, or 0% and"),
+        ({"batch_discount": "150%"}, "batch_discount 150%: it must be between 0% and 100%."),
+        ({"batch_discount": "-5%"}, "batch_discount -5%: it must be between 0% and 100%."),
+        ({"batch_discount": -0.5}, "batch_discount -0.5: it must be between 0 and 1"),
+        ({"batch_discount": "abc"}, "not a number. Give a share from 0 to 1 or 0% to 100%"),
+        ({"batch_discount": "NaN"}, "give a share from 0 to 1 or 0% to 100%"),
+        ({"batch_discount": True}, "type bool: give a share from 0 to 1"),
+        ({"input": D("-1")}, "Invalid input rate -1: rates cannot be negative"),
+        ({"output": D("Infinity")}, "Invalid output rate Infinity: give a finite number"),
     ],
 )
 def test_invalid_rates(rates: dict, fragment: str) -> None:
@@ -562,6 +647,35 @@ def test_invalid_rates(rates: dict, fragment: str) -> None:
         set_rates("gpt-4o", **rates)
     assert fragment in str(caught.value)
     assert rate_overrides() == {}
+
+
+def test_rate_errors_show_plain_values() -> None:
+    for rates in ({"batch_discount": D("1.5")}, {"input": D("-2")}, {"output": D("NaN")}):
+        with pytest.raises(InvalidRateError) as caught:
+            set_rates("gpt-4o", **rates)
+        message = str(caught.value)
+        assert "Decimal(" not in message
+        assert ".." not in message
+
+
+def test_batch_discount_errors_speak_of_a_share() -> None:
+    for value in (50, "1.5", 500, "150%", -1, "abc", "inf"):
+        with pytest.raises(InvalidRateError) as caught:
+            set_rates("gpt-4o", batch_discount=value)
+        message = str(caught.value)
+        assert "USD per million" not in message
+        assert "0% and 100%" in message or "0% to 100%" in message
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("50%", D("0.5")), (" 25 % ", D("0.25")), ("0%", D(0)), ("100%", D(1)), ("12.5%", D("0.125"))],
+)
+def test_batch_discount_percentage(value: str, expected: Decimal) -> None:
+    card = set_rates("gpt-4o", batch_discount=value)
+    assert card.batch is not None
+    assert card.batch.discount == expected
+    assert rate_overrides() == {"openai:gpt-4o": {"batch_discount": expected}}
 
 
 def test_per_token_rate_rejected() -> None:
