@@ -265,7 +265,7 @@ def parse_rate(name: str, value: Any) -> Decimal:
             "expected ..., got ...".
     """
     discount = name == "batch_discount"
-    expected = "a fraction from 0 to 1" if discount else "a number of USD per million tokens"
+    expected = "a share from 0 to 1 or 0% to 100%" if discount else "a number of USD per million tokens"
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
         raise ValueError(f"expected {expected}, got {_shown(value)}")
     text = value.strip().lstrip("$").strip() if isinstance(value, str) else value

@@ -137,7 +137,7 @@ BAD_RATE_FILES = [
     ('{"models": {"gpt-4o": {"inptu": 1}}}',
      "rates.json: models.gpt-4o.inptu: unknown rate; did you mean 'input'?"),
     ('{"models": {"gpt-4o": {"batch_discount": "half"}}}',
-     "models.gpt-4o.batch_discount: expected a fraction from 0 to 1, got 'half'"),
+     "models.gpt-4o.batch_discount: expected a share from 0 to 1 or 0% to 100%, got 'half'"),
     ('{"models": {"gpt-4o": {"input": 1}, "gpt-4x": {"input": 1}}}',
      "rates.json: models.gpt-4x: unknown model; did you mean"),
     ('{"models": {"gpt-4o": {"input": 1}, "claude-sonnet-4-5": {"output": 0.0000025}}}',

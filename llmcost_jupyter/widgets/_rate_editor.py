@@ -170,7 +170,7 @@ class RateEditor(widgets.VBox):
         try:
             loaded = settings_io.load_rates(target)
         except settings_io.SettingsFileError as err:
-            self.message.show(f"{err}. Nothing was changed.", error=True)
+            self.message.show(f"{str(err).rstrip('.')}. Nothing was changed.", error=True)
             return
         self._after_change(f"Loaded rates for {len(loaded)} model(s) from {target}.")
 

@@ -204,7 +204,7 @@ class TaskEditor(widgets.VBox):
         try:
             loaded = settings_io.load_tasks(target, self.registry)
         except settings_io.SettingsFileError as err:
-            self.message.show(f"{err}. Nothing was changed.", error=True)
+            self.message.show(f"{str(err).rstrip('.')}. Nothing was changed.", error=True)
             return
         self.message.show(f"Loaded {len(loaded)} task(s) from {target}.")
 
