@@ -153,7 +153,14 @@ def _check_kernelspec(env: dict[str, str]) -> None:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     """Start JupyterLab on 127.0.0.1 over a copy of ``notebooks/``; stop it afterwards."""
-    home = tmp_path_factory.mktemp("jupyter-home")
+    yield from _serve(tmp_path_factory, "jupyterlab", LabServer)
+
+
+def _serve(
+    tmp_path_factory: pytest.TempPathFactory, module: str, server_class: type[LabServer]
+) -> Iterator[LabServer]:
+    """Run ``python -m MODULE`` (JupyterLab or Notebook 7) on loopback until the tests end."""
+    home = tmp_path_factory.mktemp(f"{module}-home")
     root = home / "root"
     shutil.copytree(REPO_ROOT / "notebooks", root)
     env = _server_env(home)
@@ -161,8 +168,11 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     port = _free_port()
     token = secrets.token_hex(16)
     log_path = home / "server.log"
+    # Notebook 7 has no news or update options of its own, but it loads JupyterLab's server
+    # extension, whose news feed would be fetched from jupyter.org: the LabApp options turn
+    # that off for both front ends.
     command = [
-        sys.executable, "-m", "jupyterlab", "--no-browser",
+        sys.executable, "-m", module, "--no-browser",
         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
         "--ServerApp.allow_root=True", "--LabApp.news_url=None",
@@ -173,26 +183,24 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
         process = subprocess.Popen(
             command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
-    server = LabServer(f"http://127.0.0.1:{port}", token, root, log_path)
+    server = server_class(f"http://127.0.0.1:{port}", token, root, log_path)
     try:
-        _wait_until_ready(server, process)
+        _wait_until_ready(server, process, module)
         yield server
     finally:
         _stop(process)
 
 
-def _wait_until_ready(server: LabServer, process: subprocess.Popen) -> None:
+def _wait_until_ready(server: LabServer, process: subprocess.Popen, name: str) -> None:
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S
     status_url = f"{server.base_url}/api/status?token={server.token}"
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"JupyterLab exited with {process.returncode}:\n{server.log_tail()}")
+            pytest.fail(f"{name} exited with {process.returncode}:\n{server.log_tail()}")
         if _status_ok(status_url):
             return
         time.sleep(0.5)
-    pytest.fail(
-        f"JupyterLab did not answer within {SERVER_START_TIMEOUT_S} s:\n{server.log_tail()}"
-    )
+    pytest.fail(f"{name} did not answer within {SERVER_START_TIMEOUT_S} s:\n{server.log_tail()}")
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -211,29 +219,12 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @dataclass
-class NotebookServer:
-    """A running Jupyter Notebook 7 server.
+class NotebookServer(LabServer):
+    """A running Jupyter Notebook 7 server, with the same attributes as ``LabServer``."""
 
-    Attributes:
-        base_url: ``http://127.0.0.1:PORT``.
-        token: The token that every URL needs.
-        root_dir: The folder the server shows, holding copies of the notebooks.
-        log_path: The server's standard output and error.
-    """
-
-    base_url: str
-    token: str
-    root_dir: Path
-    log_path: Path
-
-    def notebook_url(self, notebook: str) -> str:
+    def notebook_url(self, notebook: str) -> str:  # type: ignore[override]
         """Return the URL that opens ``notebook`` in Notebook 7's single-document page."""
         return f"{self.base_url}/notebooks/{notebook}?token={self.token}"
-
-    def log_tail(self, lines: int = 40) -> str:
-        """Return the end of the server log, for failure messages."""
-        text = self.log_path.read_text(errors="replace").splitlines()
-        return "\n".join(text[-lines:])
 
 
 @pytest.fixture(scope="module")
@@ -245,49 +236,7 @@ def notebook7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NotebookServ
     pytest.importorskip(
         "notebook", minversion="7", reason="notebook 7 is not installed: pip install -e '.[test]'"
     )
-    home = tmp_path_factory.mktemp("notebook7-home")
-    root = home / "root"
-    shutil.copytree(REPO_ROOT / "notebooks", root)
-    env = _server_env(home)
-    _check_kernelspec(env)
-    port = _free_port()
-    token = secrets.token_hex(16)
-    log_path = home / "server.log"
-    # Notebook 7 has no news or update options of its own. The JupyterLab server extension,
-    # which Notebook 7 loads when jupyterlab is installed, serves the news feed it fetches from
-    # jupyter.org, so the LabApp options turn that off as in the JupyterLab fixture.
-    command = [
-        sys.executable, "-m", "notebook", "--no-browser",
-        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-        "--ServerApp.allow_root=True", "--LabApp.news_url=None",
-        "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
-        "--LabApp.extension_manager=readonly",
-    ]
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    server = NotebookServer(f"http://127.0.0.1:{port}", token, root, log_path)
-    try:
-        _wait_until_notebook_ready(server, process)
-        yield server
-    finally:
-        _stop(process)
-
-
-def _wait_until_notebook_ready(server: NotebookServer, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    status_url = f"{server.base_url}/api/status?token={server.token}"
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"Notebook 7 exited with {process.returncode}:\n{server.log_tail()}")
-        if _status_ok(status_url):
-            return
-        time.sleep(0.5)
-    pytest.fail(
-        f"Notebook 7 did not answer within {SERVER_START_TIMEOUT_S} s:\n{server.log_tail()}"
-    )
+    yield from _serve(tmp_path_factory, "notebook", NotebookServer)
 
 
 # ---------------------------------------------------------------------------------------------
