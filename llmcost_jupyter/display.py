@@ -75,8 +75,9 @@ def format_count(count: TokenCount) -> str:
     """Format a token count with its exactness next to the number."""
     if count.exact:
         return f"{count.tokens:,} exact"
-    share = round((count.uncertainty or 0) * 100)
-    return f"≈{count.tokens:,} estimated ±{share}%"
+    if not count.uncertainty:
+        return f"≈{count.tokens:,} estimated"
+    return f"≈{count.tokens:,} estimated ±{round(count.uncertainty * 100)}%"
 
 
 def render_text(report: CostReport) -> str:
@@ -180,7 +181,9 @@ def _row_notes(row: ModelEstimate) -> list[str]:
 def _count_phrase(count: TokenCount) -> str:
     if count.exact:
         return f"counted exactly with {count.method}"
-    return (f"estimated ({count.method}); range {count.low:,} to {count.high:,}")
+    if count.low == count.high:
+        return f"estimated ({count.method})"
+    return f"estimated ({count.method}); range {count.low:,} to {count.high:,}"
 
 
 def _cells(row: ModelEstimate) -> list[str]:

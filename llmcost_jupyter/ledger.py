@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
-from .display import NO_MATH, format_money, plural
+from .display import NO_MATH, Table, format_money, plural
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,6 +43,9 @@ class LedgerEntry:
     tokens_exact: bool
     output_tokens: int
     reasoning_tokens: int
+    cached_tokens: int
+    cache_write_tokens: int
+    batch: bool
     calls: int
     cost_per_call: Decimal
     total_cost: Decimal
@@ -150,6 +153,9 @@ class Ledger:
         for entry in self.entries:
             row = asdict(entry)
             row["when"] = entry.when.isoformat()
+            # Decimal's str() switches to exponents for small amounts ("3E-7").
+            row["cost_per_call"] = f"{entry.cost_per_call:f}"
+            row["total_cost"] = f"{entry.total_cost:f}"
             writer.writerow(row)
         text = buffer.getvalue()
         if path is not None:
@@ -168,25 +174,28 @@ class Ledger:
         """Render the totals per task and per model as text tables."""
         if not self.entries:
             return "The ledger is empty: no %%llmcost cell has been priced in this session."
-        parts = []
-        for by in ("task", "model"):
-            parts.append(f"Cost per {by}:")
-            for total in self.totals(by):
-                parts.append(
-                    f"  {total.group:<28} {total.model:<24} {total.calls:>10,} calls "
-                    f"{format_money(total.total_cost):>14}  ({total.price_version})"
-                )
-        parts.append(f"Session total: {format_money(self.total())}")
-        return "\n".join(parts)
+        tables = [str(self.totals_table(by)) for by in ("task", "model")]
+        return "\n\n".join(tables) + f"\n\nSession total: {format_money(self.total())}"
 
     def render_html(self) -> str:
         """Render the totals per task and per model as HTML tables."""
         if not self.entries:
             return f'<p class="{NO_MATH}">{html.escape(self.render_text())}</p>'
-        tables = [_totals_html(by, self.totals(by)) for by in ("task", "model")]
+        tables = "".join(self.totals_table(by)._repr_html_() for by in ("task", "model"))
         total = html.escape(format_money(self.total()))
-        totals = f"<p><strong>Session total: {total}</strong></p>"
-        return f'<div class="{NO_MATH}">' + "".join(tables) + totals + "</div>"
+        return f'{tables}<p class="{NO_MATH}"><strong>Session total: {total}</strong></p>'
+
+    def totals_table(self, by: GroupKey) -> Table:
+        """Return the totals per task or per model as a displayable table."""
+        header = ["Model", "Cells", "Calls", "Total", "Prices"]
+        if by == "task":
+            header.insert(0, "Task")
+        rows = []
+        for total in self.totals(by):
+            cells = [total.model, f"{total.entries:,}", f"{total.calls:,}",
+                     format_money(total.total_cost), total.price_version]
+            rows.append([total.group, *cells] if by == "task" else cells)
+        return Table(f"Cost per {by}", header, rows)
 
 
 def _entry(row, task: str, now: datetime) -> LedgerEntry:
@@ -203,24 +212,13 @@ def _entry(row, task: str, now: datetime) -> LedgerEntry:
         tokens_exact=row.count.exact,
         output_tokens=row.usage.output_tokens,
         reasoning_tokens=row.usage.reasoning_tokens,
+        cached_tokens=row.usage.cache_read_tokens,
+        cache_write_tokens=row.usage.cache_write_5m_tokens + row.usage.cache_write_1h_tokens,
+        batch=row.batch,
         calls=row.calls,
         cost_per_call=row.cost.total,
         total_cost=row.total_cost,
     )
-
-
-def _totals_html(by: str, totals: list[LedgerTotal]) -> str:
-    head = (f"<tr><th>{by.title()}</th><th>Model</th><th>Cells</th><th>Calls</th>"
-            "<th>Total</th><th>Prices</th></tr>")
-    rows = "".join(
-        f"<tr><td>{html.escape(t.group)}</td><td>{html.escape(t.model)}</td>"
-        f"<td style='text-align:right'>{t.entries}</td>"
-        f"<td style='text-align:right'>{t.calls:,}</td>"
-        f"<td style='text-align:right'>{html.escape(format_money(t.total_cost))}</td>"
-        f"<td>{html.escape(t.price_version)}</td></tr>"
-        for t in totals
-    )
-    return f"<table><caption>Cost per {by}</caption>{head}{rows}</table>"
 
 
 _session_ledger = Ledger()

@@ -429,3 +429,12 @@ def test_model_as_line_command_hints_cell_magic(shell):
 def test_cached_negative_is_usage_error(shell):
     with pytest.raises(UsageError, match="token count"):
         shell.run_cell_magic("llmcost", "gpt-4o --cached -5", PROMPT)
+
+
+def test_ledger_csv_writes_plain_decimals(shell, tmp_path):
+    run_cell(shell, "gpt-4o-mini --cached 50% --batch", "hi")
+    text = session_ledger().to_csv()
+    header, row = text.splitlines()
+    assert "cached_tokens" in header
+    assert "batch" in header
+    assert "E-" not in row
