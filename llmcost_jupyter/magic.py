@@ -245,12 +245,15 @@ class LLMCostMagics(Magics):
         if args.chat == "on" and messages is None:
             raise UsageError("--chat on needs lines that start with 'system:', 'user:' or "
                              "'assistant:'; this cell has none. Use --chat off for plain text.")
+        remote = self._remote_counts(messages or prompt, models) if args.remote_count else {}
         if messages is not None:
-            counts = {m: count_chat(messages, m, tokenizer=args.tokenizer) for m in models}
-            note = (f"Counted as {plural(len(messages), 'chat message')} with estimated framing "
-                    "overhead (--chat off counts the cell as plain text).")
-        if args.remote_count:
-            counts.update(self._remote_counts(messages or prompt, models))
+            framed = [m for m in models if m not in remote]
+            counts = {m: count_chat(messages, m, tokenizer=args.tokenizer) for m in framed}
+            if framed:
+                note = (f"{', '.join(framed)}: counted as "
+                        f"{plural(len(messages), 'chat message')} with estimated framing "
+                        "overhead (--chat off counts the cell as plain text).")
+        counts.update(remote)
         return counts, note
 
     def _remote_counts(self, prompt, models: list[str]):
