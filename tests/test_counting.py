@@ -402,7 +402,7 @@ def test_mistral_without_package_gives_hint(monkeypatch):
 
     assert not count.exact
     assert count.method.startswith("estimate: 3.5 characters per token, ±30%")
-    assert 'pip install "llmcost-jupyter[mistral]"' in count.method
+    assert 'pip install "mistral-common[sentencepiece]"' in count.method
 
 
 def test_global_ratio_switches_to_characters():

@@ -144,7 +144,7 @@ def test_missing_tokenizers_package_hint(tmp_path, tokenizer_json, monkeypatch):
     monkeypatch.setitem(sys.modules, "tokenizers", None)
 
     with pytest.raises(ModuleNotFoundError, match=re.escape(
-            'pip install "llmcost-jupyter[huggingface]"')):
+            'pip install tokenizers')):
         load_tokenizer_file(copy)
 
 
