@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import numbers
 import warnings
 from collections import Counter
 from collections.abc import Callable, Hashable, Sequence
@@ -41,7 +42,7 @@ from .parallel_counting import (
 )
 from .prices import RateCard, get_rate_card
 from .progress import ProgressOption, progress_reporter
-from .report import InvalidRequestError, check_models, parse_share
+from .report import InvalidRequestError, as_count, check_models, parse_share
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -215,6 +216,8 @@ class ModelTotals:
         long_context_rows: Rows whose prompt is large enough for a long-context tier.
         exact: Whether every count is exact.
         method: How the prompt tokens were counted.
+        oversized_rows: Rows whose prompt, output and reasoning tokens exceed the model's
+            context window, which the API would reject.
     """
 
     model: str
@@ -229,15 +232,16 @@ class ModelTotals:
     long_context_rows: int
     exact: bool
     method: str
+    oversized_rows: int = 0
 
     @classmethod
     def from_rows(cls, model: str, priced: Sequence[PricedUsage], plan: CountPlan,
-                  calls_per_row: int) -> ModelTotals:
+                  calls_per_row: int, context_window: int | None = None) -> ModelTotals:
         """Add up priced rows, each distinct usage once times the rows that have it."""
         tally = Counter(priced)
         tokens = [0] * 6
         low = high = 0
-        long_context = 0
+        long_context = oversized = 0
         cost = CostBreakdown.zero()
         cost_low = cost_high = Decimal(0)
         for item, rows in tally.items():
@@ -247,6 +251,8 @@ class ModelTotals:
             low += item.count.low * rows
             high += item.count.high * rows
             long_context += rows if item.cost.tier is not None else 0
+            needed = usage.input_tokens + usage.output_tokens + usage.reasoning_tokens
+            oversized += rows if context_window and needed > context_window else 0
             cost += item.cost.scaled(rows)
             cost_low += item.cost_low * rows
             cost_high += item.cost_high * rows
@@ -264,6 +270,7 @@ class ModelTotals:
             long_context_rows=long_context,
             exact=plan.exact,
             method=plan.method,
+            oversized_rows=oversized,
         )
 
     def __add__(self, other: object) -> ModelTotals:
@@ -285,6 +292,7 @@ class ModelTotals:
             long_context_rows=self.long_context_rows + other.long_context_rows,
             exact=self.exact and other.exact,
             method=self.method,
+            oversized_rows=self.oversized_rows + other.oversized_rows,
         )
 
     @classmethod
@@ -435,6 +443,7 @@ class PricedFrame:
             "reasoning_tokens": totals.usage.reasoning_tokens,
             "cached_tokens": totals.usage.cache_read_tokens,
             "long_context_rows": totals.long_context_rows,
+            "oversized_rows": totals.oversized_rows,
             "input_cost": cost.input,
             "cache_cost": cost.cache_read + cost.cache_write,
             "output_cost": cost.output,
@@ -478,6 +487,10 @@ class PricedFrame:
             as_of = card.as_of.isoformat() if card.as_of else "unknown date"
             notes.append(f"{totals.model}: {totals.method}; prices from {card.source}, "
                          f"as of {as_of}.")
+            if totals.oversized_rows:
+                notes.append(f"Warning: {totals.model}: {totals.oversized_rows:,} rows exceed the "
+                             f"model's {card.context_window:,}-token context window; the API "
+                             "would reject them.")
             if totals.long_context_rows:
                 notes.append(f"{totals.model}: {totals.long_context_rows:,} rows are billed at "
                              "long-context rates.")
@@ -607,10 +620,11 @@ def make_options(
     share = None if cached_share is None else parse_share("cached_share", cached_share)
     if not isinstance(batch, bool):
         raise InvalidRequestError(f"batch must be True or False, got {batch!r}")
-    if isinstance(calls_per_row, bool) or not isinstance(calls_per_row, int) or calls_per_row < 0:
-        raise InvalidRequestError(
-            f"calls_per_row must be a whole number of 0 or more, got {calls_per_row!r}"
-        )
+    calls_per_row = as_count("calls_per_row", calls_per_row)
+    output_tokens, reasoning_tokens, cached_tokens = (
+        value if value is None or isinstance(value, str) else int(value)
+        for value in (output_tokens, reasoning_tokens, cached_tokens)
+    )
     return FrameOptions(output_tokens, reasoning_tokens, cached_tokens, share, batch, calls_per_row)
 
 
@@ -624,7 +638,7 @@ def _check_token_option(name: str, value: object, columns: list[Any]) -> None:
                 f"{', '.join(map(str, columns))}"
             )
         return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
         raise InvalidRequestError(
             f"{name} must be a whole number of 0 or more or a column name, got {value!r}"
         )
@@ -700,8 +714,10 @@ class FrameRun:
         for number, plan in enumerate(self.plans):
             rows = [item for start in starts for item in self.priced[start][1][number]]
             frames_rows.append(rows)
-            totals[plan.model] = ModelTotals.from_rows(plan.model, rows, plan,
-                                                       self.options.calls_per_row)
+            totals[plan.model] = ModelTotals.from_rows(
+                plan.model, rows, plan, self.options.calls_per_row,
+                self.cards[plan.model].context_window,
+            )
         return PricedFrame(
             totals=totals,
             cards=self.cards,

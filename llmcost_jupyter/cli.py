@@ -191,6 +191,10 @@ def _add_file(inputs: Inputs, path: Path, encoding: str, *, explicit: bool) -> N
             raise CommandError(f"cannot read {name}: {err.strerror}") from None
         inputs.skipped.append((name, f"cannot read: {err.strerror}"))
         return
+    if not data.strip():
+        # An empty prompt would still be billed its output tokens, as price_frame says too.
+        inputs.skipped.append((name, "empty file"))
+        return
     if b"\0" in data[:BINARY_SNIFF_BYTES]:
         inputs.skipped.append((name, "binary file"))
         return
@@ -246,6 +250,12 @@ class Estimate:
     reports: list[CostReport]
     totals: list[ModelTotal]
     skipped: list[tuple[str, str]]
+
+    @property
+    def warnings(self) -> list[str]:
+        """Each input's warnings (a prompt over the context window, say), with its name."""
+        return [f"{name}: {warning}" for name, report in zip(self.names, self.reports)
+                for warning in report.warnings]
 
 
 def price_inputs(inputs: Inputs, models: list[str], args: argparse.Namespace) -> Estimate:
@@ -366,6 +376,7 @@ def render_json(result: Estimate, budget: Decimal | None) -> str:
         "models": total_records(result),
         "files": file_records(result),
         "skipped": [{"path": path, "reason": reason} for path, reason in result.skipped],
+        "warnings": result.warnings,
         "budget": None if budget is None else {
             "limit": _plain(budget),
             "over": [total.model for total in result.totals if total.total_cost > budget],
@@ -442,7 +453,8 @@ def _notes(result: Estimate) -> list[str]:
     from .prices import price_data_info
 
     info = price_data_info()
-    notes = [f"Prices: {info.label}."]
+    notes = [f"Warning: {warning}" for warning in result.warnings]
+    notes.append(f"Prices: {info.label}.")
     for total in result.totals:
         kind = "exact" if total.exact else "estimated"
         methods = f" ({'; '.join(total.methods)})" if total.methods else ""
@@ -540,6 +552,8 @@ def _print_models(query: str) -> None:
 def _print(result: Estimate, args: argparse.Namespace) -> None:
     for path, reason in result.skipped:
         print(f"llmcost: skipped {path}: {reason}", file=sys.stderr)
+    for warning in result.warnings:
+        print(f"llmcost: warning: {warning}", file=sys.stderr)
     if args.format == "json":
         output = render_json(result, args.budget) + "\n"
     elif args.format == "csv":

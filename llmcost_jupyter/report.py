@@ -8,6 +8,7 @@ prices it, compares it with a fixed per-action price and returns a
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -173,9 +174,9 @@ def estimate(
         UnknownModelError: If a model is not in the catalog and no custom model has its name.
     """
     model_list = check_models(models)
-    _check_count("output_tokens", output_tokens)
-    _check_count("reasoning_tokens", reasoning_tokens)
-    _check_count("calls", calls)
+    output_tokens = as_count("output_tokens", output_tokens)
+    reasoning_tokens = as_count("reasoning_tokens", reasoning_tokens)
+    calls = as_count("calls", calls)
     if cache_ttl not in CACHE_TTLS:
         raise InvalidRequestError(f"cache_ttl must be '5m' or '1h', got {cache_ttl!r}")
     cache_read = _CacheAmount.parse("cached", cached_tokens, cached_share)
@@ -292,8 +293,7 @@ class _CacheAmount:
                 f"give {name}_tokens or {name}_share, not both ({tokens!r} and {share!r})"
             )
         if tokens is not None:
-            _check_count(f"{name}_tokens", tokens)
-            return cls(name, tokens=tokens)
+            return cls(name, tokens=as_count(f"{name}_tokens", tokens))
         if share is not None:
             return cls(name, share=parse_share(f"{name}_share", share))
         return cls(name)
@@ -342,13 +342,15 @@ def check_models(models: str | Iterable[str]) -> list[str]:
     return list(dict.fromkeys(model_list))
 
 
-def _check_count(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
+def as_count(name: str, value: object) -> int:
+    """Return ``value`` as an ``int`` of 0 or more; NumPy integers (pandas values) pass too."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         if isinstance(value, float) and math.isfinite(value) and value.is_integer():
             raise InvalidRequestError(f"{name} must be a whole number, got {value!r}: use {int(value)}")
         raise InvalidRequestError(f"{name} must be a whole number of 0 or more, got {value!r}")
     if value < 0:
-        raise InvalidRequestError(f"{name} must be 0 or more, got {value:,}")
+        raise InvalidRequestError(f"{name} must be 0 or more, got {int(value):,}")
+    return int(value)
 
 
 def _short_money(amount: Decimal) -> str:

@@ -429,3 +429,13 @@ def test_token_counts_sequence():
     assert claude.tokens == [count_tokens(t, "claude-sonnet-4-5").tokens for t in TICKETS[:9]]
     assert claude.method == count_tokens("x", "claude-sonnet-4-5").method
     assert repr(gpt).startswith("<TokenCounts gpt-4o: 9 texts, ")
+
+
+def test_rows_over_context_window_counted():
+    import pandas as pd
+
+    frame = pd.DataFrame({"text": ["short prompt", "word " * 140_000]})
+    result = price_frame(frame, "text", ["gpt-4o"], output_tokens=10)
+    assert result.totals["gpt-4o"].oversized_rows == 1
+    assert result.summary["oversized_rows"].iloc[0] == 1
+    assert "exceed the model's 128,000-token context window" in str(result)

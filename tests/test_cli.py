@@ -256,3 +256,22 @@ def test_count_options_need_whole_numbers(option, capsys):
     with pytest.raises(SystemExit):
         cli.main(["-m", "gpt-4o", option, "2.5", "prompt.txt"])
     assert "expected a whole number, got '2.5'" in capsys.readouterr().err
+
+
+def test_prompt_over_context_window_warns(tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_text("word " * 140_000)
+    result = run("-m", "gpt-4o", "--format", "json", "big.txt", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "context window" in result.stderr
+    warnings = json.loads(result.stdout)["warnings"]
+    assert len(warnings) == 1
+    assert "big.txt: gpt-4o:" in warnings[0]
+
+
+def test_empty_file_skipped(tmp_path):
+    (tmp_path / "empty.txt").write_text("  \n")
+    (tmp_path / "ticket.txt").write_text(TICKET)
+    result = run("-m", "gpt-4o", ".", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "skipped empty.txt: empty file" in result.stderr

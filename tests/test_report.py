@@ -131,3 +131,12 @@ def test_forced_tokenizer_noted():
 def test_missing_cache_write_price_noted():
     report = estimate(PROMPT, "gpt-4o", cache_write_share="100%")
     assert "no cache-write price" in str(report)
+
+
+def test_numpy_integers_accepted():
+    import numpy as np
+
+    row = estimate(PROMPT, "gpt-4o", output_tokens=np.int64(5), calls=np.int32(3))["gpt-4o"]
+    assert row.usage.output_tokens == 5
+    assert type(row.usage.output_tokens) is int
+    assert row.calls == 3
