@@ -157,8 +157,8 @@ class LLMCostMagics(Magics):
             Review this contract and list every clause that limits liability:
             {contract_text}
 
-        ``{name}`` and ``{name.attr}`` are filled from your variables (nothing is called
-        or evaluated); write ``{{`` and ``}}`` for literal braces, or use ``--raw``.
+        {name} and {name.attr} are filled from your variables; nothing is called or
+        evaluated. Write {{ and }} for literal braces, or use --raw.
 
         Line magic::
 
