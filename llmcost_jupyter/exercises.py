@@ -14,6 +14,8 @@ Exercise 1.1: not answered yet. Replace None with your answer and run the cell a
 from __future__ import annotations
 
 import html
+import numbers
+import re
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -159,9 +161,9 @@ def get_exercise(key: str) -> Exercise:
 
 
 def _check_count(exercise: Exercise, answer: Any) -> CheckResult:
-    if isinstance(answer, bool) or not isinstance(answer, (int, Decimal, float, str)):
-        return _invalid(exercise, answer, "a whole number")
-    number = _to_decimal(answer)
+    number = _read_number(answer)
+    if isinstance(number, str):
+        return _invalid(exercise, answer, "a whole number", number)
     if number is None or number != number.to_integral_value():
         return _invalid(exercise, answer, "a whole number")
     expected = Decimal(int(exercise.expected()))
@@ -171,12 +173,11 @@ def _check_count(exercise: Exercise, answer: Any) -> CheckResult:
 
 
 def _check_close(exercise: Exercise, answer: Any) -> CheckResult:
-    if isinstance(answer, bool) or not isinstance(answer, (int, Decimal, float, str)):
-        what = "an amount in USD" if exercise.kind == "amount" else "a number"
-        return _invalid(exercise, answer, what)
-    number = _to_decimal(answer)
+    what = "an amount in USD" if exercise.kind == "amount" else "a number"
+    number = _read_number(answer)
+    if isinstance(number, str):
+        return _invalid(exercise, answer, what, number)
     if number is None:
-        what = "an amount in USD" if exercise.kind == "amount" else "a number"
         return _invalid(exercise, answer, what)
     expected = Decimal(str(exercise.expected()))
     if abs(number - expected) <= abs(expected) * RELATIVE_TOLERANCE:
@@ -202,15 +203,46 @@ def _wrong(exercise: Exercise, number: Decimal, expected: Decimal) -> CheckResul
     )
 
 
-def _invalid(exercise: Exercise, answer: Any, what: str) -> CheckResult:
-    return CheckResult(
-        exercise.key, "invalid",
-        f"expected {what}, got {answer!r} ({type(answer).__name__}).",
-    )
+def _invalid(exercise: Exercise, answer: Any, what: str, advice: str = "") -> CheckResult:
+    message = f"expected {what}, got {answer!r} ({type(answer).__name__})."
+    return CheckResult(exercise.key, "invalid", f"{message} {advice}" if advice else message)
 
 
-def _to_decimal(value: int | float | str | Decimal) -> Decimal | None:
-    text = value.strip().lstrip("$").replace(",", "") if isinstance(value, str) else str(value)
+# A comma is read as a thousands separator only between groups of three digits, as in
+# "1,234,567.5". Any other comma, such as the decimal comma of "5,08", is rejected.
+_GROUPED_NUMBER = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+_DECIMAL_COMMA_ADVICE = (
+    "Use a point for decimals, as in 2.5; a comma may only separate groups of three digits."
+)
+
+
+def _read_number(value: Any) -> Decimal | str | None:
+    """Convert a numeric answer to a ``Decimal``.
+
+    Any real number is accepted, numpy and pandas scalars included, but not ``bool``.
+
+    Returns:
+        The number; a piece of advice for a string with a misplaced comma; or ``None`` if
+        the answer is not a finite number.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip().lstrip("$").strip()
+        if "," in text:
+            if not _GROUPED_NUMBER.fullmatch(text):
+                return _DECIMAL_COMMA_ADVICE
+            text = text.replace(",", "")
+    elif isinstance(value, Decimal):
+        text = str(value)
+    elif isinstance(value, numbers.Integral):
+        text = str(int(value))
+    elif isinstance(value, numbers.Rational):
+        return Decimal(int(value.numerator)) / Decimal(int(value.denominator))
+    elif isinstance(value, numbers.Real):
+        text = repr(float(value))
+    else:
+        return None
     try:
         number = Decimal(text)
     except InvalidOperation:

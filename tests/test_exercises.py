@@ -83,6 +83,69 @@ def test_count_rejects_fractions_and_text(key: str):
     assert check(key, str(expected)).correct
 
 
+@pytest.mark.parametrize("key", numeric_keys("count"))
+def test_count_accepts_numpy_integers(key: str):
+    numpy = pytest.importorskip("numpy")
+    expected = int(get_exercise(key).expected())
+    assert check(key, numpy.int64(expected)).correct
+    assert check(key, numpy.int32(expected)).correct
+    assert check(key, numpy.float64(expected)).correct
+    assert check(key, numpy.int64(expected + 1)).status == "incorrect"
+    assert check(key, numpy.bool_(True)).status == "invalid"
+
+
+def test_count_accepts_pandas_answers():
+    pandas = pytest.importorskip("pandas")
+    expected = int(get_exercise("2.3").expected())
+    frame = pandas.DataFrame({"gpt-4": [expected + 10], "gpt-4o": [10]}, index=["text"])
+    difference = frame.loc["text", "gpt-4"] - frame.loc["text", "gpt-4o"]
+    assert type(difference).__module__ == "numpy"
+    assert check("2.3", difference).correct
+    flags = pandas.Series(["cut"] * expected + ["raise"])
+    assert check("2.3", (flags == "cut").sum()).correct
+
+
+@pytest.mark.parametrize("key", numeric_keys("amount", "ratio"))
+def test_close_accepts_numpy_floats(key: str):
+    numpy = pytest.importorskip("numpy")
+    expected = float(get_exercise(key).expected())
+    assert check(key, numpy.float64(expected)).correct
+    assert check(key, numpy.float32(expected)).correct
+    assert check(key, numpy.float64(expected * 3 + 1)).status == "incorrect"
+    assert check(key, numpy.bool_(True)).status == "invalid"
+
+
+def test_close_accepts_fractions():
+    from fractions import Fraction
+
+    expected = Decimal(str(get_exercise("2.4").expected()))
+    as_fraction = Fraction(expected).limit_denominator(1000)
+    assert check("2.4", as_fraction).correct
+
+
+@pytest.mark.parametrize("text", ["1,234,567", " 1,234 ", "$12,345", "-1,000", "1,000."])
+def test_thousands_commas_are_read(text: str):
+    number = Decimal(text.strip().lstrip("$").replace(",", ""))
+    for key in ("3.2", "2.4", "5.3"):
+        expected = Decimal(str(get_exercise(key).expected()))
+        result = check(key, text)
+        assert result.status == "incorrect", (key, text, result.message)
+        assert ("too high" if number > expected else "too low") in result.message
+
+
+@pytest.mark.parametrize("text", ["5,08", "5,0800", "1,23,456", ",5", "5,", "1,2345"])
+def test_decimal_comma_is_rejected(text: str):
+    result = check("2.4", text)
+    assert result.status == "invalid", result.message
+    assert "Use a point for decimals" in result.message
+
+
+def test_decimal_comma_message_for_counts():
+    result = check("2.3", "6,5")
+    assert result.status == "invalid"
+    assert "Use a point for decimals" in result.message
+
+
 @pytest.mark.parametrize("key", numeric_keys("choice"))
 def test_choice_answers(key: str):
     exercise = get_exercise(key)
