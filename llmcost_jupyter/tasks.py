@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ __all__ = [
     "parse_share",
     "remove_task",
     "save_tasks",
+    "strip_thousands_separators",
     "task_input_count",
     "task_options",
     "task_registry",
@@ -210,19 +212,21 @@ def _check_consistency(task: Task) -> None:
         raise InvalidTaskError(
             "input_tokens", "give typical input tokens or a sample prompt to count, not both"
         )
-    _check_inside("input_range", task.input_range, task.input_tokens, "input_tokens")
-    _check_inside("output_range", task.output_range, task.output_tokens, "output_tokens")
+    _check_inside("input_range", task.input_range, task.input_tokens, "input")
+    _check_inside("output_range", task.output_range, task.output_tokens, "output")
 
 
 def _check_inside(
-    field: str, bounds: tuple[int, int] | None, typical: int | None, name: str
+    field: str, bounds: tuple[int, int] | None, typical: int | None, kind: str
 ) -> None:
     if bounds is None or typical is None:
         return
     low, high = bounds
     if not low <= typical <= high:
         raise InvalidTaskError(
-            field, f"expected a range that contains {name} ({typical:,}), got {low:,} to {high:,}"
+            field,
+            f"expected a range that contains the typical {kind} tokens ({typical:,}), "
+            f"got {low:,} to {high:,}",
         )
 
 
@@ -302,12 +306,20 @@ def _token_range(field: str, value: object) -> tuple[int, int]:
 def parse_number(field: str, value: object, expected: str) -> Decimal:
     """Convert an int, Decimal, float or numeric string (``"1,200"``) to a finite Decimal.
 
+    In a string, a comma is read only as a thousands separator (see
+    :func:`strip_thousands_separators`), so ``"0,50"`` is rejected rather than read as 50.
+
     Raises:
         InvalidTaskError: The value is not a finite number; the message names ``expected``.
     """
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
         raise InvalidTaskError(field, f"expected {expected}, got {_shown(value)}")
-    text = value.replace(",", "").replace("_", "").strip() if isinstance(value, str) else value
+    text: object = value
+    if isinstance(value, str):
+        try:
+            text = strip_thousands_separators(value.replace("_", "").strip())
+        except ValueError as err:
+            raise InvalidTaskError(field, str(err)) from None
     try:
         number = text if isinstance(text, Decimal) else Decimal(str(text))
     except InvalidOperation:
@@ -315,6 +327,36 @@ def parse_number(field: str, value: object, expected: str) -> Decimal:
     if not number.is_finite():
         raise InvalidTaskError(field, f"expected {expected}, got {_shown(value)}")
     return number
+
+
+# Digits grouped in threes by commas, with no leading zero: "1,200", "-12,345,678.5".
+_GROUPED_NUMBER = re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d*)?")
+
+
+def strip_thousands_separators(text: str) -> str:
+    """Remove the commas of a number written with thousands separators (``"12,345.5"``).
+
+    A comma anywhere else is rejected, because in many locales it is the decimal separator
+    and dropping it would multiply the number: ``"0,50"`` would read as 50.
+
+    Raises:
+        ValueError: ``text`` has a comma that does not separate groups of three digits.
+    """
+    if "," not in text or _GROUPED_NUMBER.fullmatch(text):
+        return text.replace(",", "")
+    as_decimal_point = text.replace(",", ".")
+    if text.count(",") == 1 and _is_number(as_decimal_point):
+        hint = f"use a point for decimals ({as_decimal_point})"
+    else:
+        hint = "use a point for decimals and commas only between groups of three digits (1,234.5)"
+    raise ValueError(f"{text!r} is not a number: {hint}")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return Decimal(text).is_finite()
+    except InvalidOperation:
+        return False
 
 
 def _shown(value: object) -> str:

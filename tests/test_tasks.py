@@ -59,6 +59,42 @@ def test_task_converts_typed_strings():
     assert task.output_range == (100, 900)
 
 
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("1,200", 1200), ("12,345,678", 12345678), ("-1,200.5", Decimal("-1200.5")),
+     ("1,200.", 1200), ("0.50", Decimal("0.50"))],
+)
+def test_parse_number_accepts_thousands_groups(text, number):
+    assert tasks.parse_number("f", text, "a number") == number
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("0,50", "'0,50' is not a number: use a point for decimals (0.50)"),
+        ("2,5", "'2,5' is not a number: use a point for decimals (2.5)"),
+        ("12,34", "use a point for decimals (12.34)"),
+        ("0,500", "use a point for decimals (0.500)"),
+        ("1,2,3", "commas only between groups of three digits (1,234.5)"),
+        ("1,2000", "use a point for decimals (1.2000)"),
+        ("1,234,56", "commas only between groups of three digits"),
+        (",5", "use a point for decimals (.5)"),
+    ],
+)
+def test_parse_number_rejects_decimal_comma(text, message):
+    with pytest.raises(InvalidTaskError) as caught:
+        tasks.parse_number("action_price", text, "a number")
+    assert caught.value.field == "action_price"
+    assert message in caught.value.problem
+
+
+def test_task_decimal_comma_is_not_thousands():
+    with pytest.raises(InvalidTaskError, match="use a point for decimals"):
+        support(action_price="0,50")
+    with pytest.raises(InvalidTaskError, match="use a point for decimals"):
+        support(failure_rate="2,5%")
+
+
 def test_task_strips_name_and_blank_optionals():
     task = Task("  support  ", input_tokens=10, action_price="", max_attempts=" ")
     assert task.name == "support"
@@ -84,8 +120,8 @@ def test_task_strips_name_and_blank_optionals():
         ("monthly_volume", -1, "expected a whole number of tasks (0 or more)"),
         ("output_range", (900, 100), "expected low <= high, got 900 to 100"),
         ("output_range", "100-900", "expected two token counts [low, high]"),
-        ("output_range", (700, 900), "contains output_tokens (600), got 700 to 900"),
-        ("input_range", (1900, 2000), "contains input_tokens (1,800), got 1,900 to 2,000"),
+        ("output_range", (700, 900), "contains the typical output tokens (600), got 700 to 900"),
+        ("input_range", (1900, 2000), "the typical input tokens (1,800), got 1,900 to 2,000"),
     ],
 )
 def test_task_rejects_invalid_field(field, value, message):
