@@ -315,64 +315,56 @@ EXERCISES: dict[str, Exercise] = {
         ),
         _exercise(
             "2.1",
-            "How many tokens does 'Dr. Smith' have for gpt-4o?",
+            "How many tokens does 'St. Louis, Mo.' have for gpt-4o?",
             "count",
-            "Punctuation is usually a token of its own; look at token_pieces('Dr. Smith', "
+            "Punctuation is usually a token of its own; look at token_pieces('St. Louis, Mo.', "
             "'gpt-4o').",
             """
             from llmcost_jupyter import count_tokens
 
-            answer = count_tokens("Dr. Smith", "gpt-4o").tokens
+            answer = count_tokens("St. Louis, Mo.", "gpt-4o").tokens
             """,
         ),
         _exercise(
             "2.2",
-            "How many tokens does '1,234,567' have for gpt-4o?",
+            "How many tokens does the amount '$4,250,000.00' have for gpt-4o?",
             "count",
-            "Digits are grouped and each comma is a token; look at token_pieces('1,234,567', "
-            "'gpt-4o').",
+            "Digits are grouped, and the currency sign, the commas and the point are tokens of "
+            "their own; look at token_pieces('$4,250,000.00', 'gpt-4o').",
             """
             from llmcost_jupyter import count_tokens
 
-            answer = count_tokens("1,234,567", "gpt-4o").tokens
+            answer = count_tokens("$4,250,000.00", "gpt-4o").tokens
             """,
         ),
         _exercise(
             "2.3",
-            "How many more tokens does the Hindi sentence need with gpt-4 than with gpt-4o?",
+            "How many more tokens does the Hindi sentence 'The meeting starts on Tuesday at ten "
+            "in the morning' need with gpt-4 than with gpt-4o?",
             "count",
             "Count the sentence with both models and subtract the gpt-4o count from the gpt-4 "
             "count.",
             """
             from llmcost_jupyter import count_tokens
 
-            hindi = (
-                "हवाई अड्डे के लिए ट्रेन हर बीस मिनट में चलती है, लेकिन रविवार को यह घंटे में "
-                "केवल एक बार चलती है।"
-            )
-            answer = count_tokens(hindi, "gpt-4").tokens - count_tokens(hindi, "gpt-4o").tokens
+            meeting = "बैठक मंगलवार को सुबह दस बजे शुरू होगी।"
+            answer = count_tokens(meeting, "gpt-4").tokens - count_tokens(meeting, "gpt-4o").tokens
             """,
         ),
         _exercise(
             "2.4",
-            "How many characters does one gpt-4o token hold on average in the English prose "
-            "sample?",
+            "How many characters does one gpt-4o token hold on average in the web server log "
+            "line of exercise 2.4?",
             "ratio",
-            "Divide len(prose) by the gpt-4o token count of prose.",
+            "Divide len(log_line) by the gpt-4o token count of log_line.",
             """
             from llmcost_jupyter import count_tokens
 
-            prose = (
-                "The committee met on Tuesday to review the budget for the coming year. After a "
-                "long discussion, members agreed to keep spending on maintenance at the current "
-                "level and to move part of the travel budget to staff training. The chair asked "
-                "each department to send a short plan by the end of the month, explaining how it "
-                "would use the money and how it would measure the results. Several members said "
-                "the plans should be public, so that residents can see where their taxes go. The "
-                "next meeting will decide on the final figures and publish them on the council's "
-                "website."
+            log_line = (
+                '127.0.0.1 - - [10/Oct/2024:13:55:36 +0000] "GET /api/v1/orders/88123 HTTP/1.1" '
+                "200 2326"
             )
-            answer = len(prose) / count_tokens(prose, "gpt-4o").tokens
+            answer = len(log_line) / count_tokens(log_line, "gpt-4o").tokens
             """,
         ),
         _exercise(
@@ -524,11 +516,11 @@ EXERCISES: dict[str, Exercise] = {
         ),
         _exercise(
             "6.1",
-            "The invoice task on gpt-4o-mini fails 8% of the time and is retried: what is the "
+            "The invoice task on gpt-4o-mini fails 12% of the time and is retried: what is the "
             "cost per successful task?",
             "amount",
             "Divide the cost of one attempt by (1 - failure rate), or use task_cost with "
-            "failure_rate=Decimal('0.08').",
+            "failure_rate=Decimal('0.12').",
             """
             from decimal import Decimal
 
@@ -536,7 +528,7 @@ EXERCISES: dict[str, Exercise] = {
             from llmcost_jupyter.tasks import Task
 
             invoice = Task("invoice-fields", input_tokens=1_200, output_tokens=250)
-            cost = task_cost(invoice, "gpt-4o-mini", failure_rate=Decimal("0.08"))
+            cost = task_cost(invoice, "gpt-4o-mini", failure_rate=Decimal("0.12"))
             answer = cost.cost_per_success
             """,
         ),
@@ -572,11 +564,11 @@ EXERCISES: dict[str, Exercise] = {
         ),
         _exercise(
             "6.3",
-            "How many of the catalog's dated input-price changes are cuts, scheduled ones "
-            "included?",
+            "How many providers have at least one dated input-price cut in the catalog, "
+            "scheduled ones included?",
             "count",
-            "Count the rows of the changes table whose direction is 'cut', or whose 'change' "
-            "is below 0.",
+            "Keep the rows of the changes table whose direction is 'cut' and count the distinct "
+            "values of their 'provider' column (.nunique()).",
             """
             from genai_prices import data
             from genai_prices.types import StartDateConstraint, TieredPrices
@@ -584,7 +576,7 @@ EXERCISES: dict[str, Exercise] = {
             def base_rate(value):
                 return value.base if isinstance(value, TieredPrices) else value
 
-            cuts = 0
+            providers_with_cuts = set()
             for provider in data.providers:
                 for model in provider.models:
                     if not isinstance(model.prices, list):
@@ -595,9 +587,9 @@ EXERCISES: dict[str, Exercise] = {
                             continue
                         after = base_rate(conditional.prices.input_mtok)
                         if before and after is not None and after < before:
-                            cuts += 1
+                            providers_with_cuts.add(provider.id)
                         before = after
-            answer = cuts
+            answer = len(providers_with_cuts)
             """,
         ),
         _exercise(

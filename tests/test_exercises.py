@@ -192,8 +192,8 @@ def test_token_count_answers_match_tiktoken():
     from llmcost_jupyter._vocab import get_encoding
 
     encoding = get_encoding("o200k_base")
-    assert get_exercise("2.1").expected() == len(encoding.encode_ordinary("Dr. Smith"))
-    assert get_exercise("2.2").expected() == len(encoding.encode_ordinary("1,234,567"))
+    assert get_exercise("2.1").expected() == len(encoding.encode_ordinary("St. Louis, Mo."))
+    assert get_exercise("2.2").expected() == len(encoding.encode_ordinary("$4,250,000.00"))
     text = "Translate to French: Good morning, everyone."
     assert get_exercise("1.1").expected() == len(encoding.encode_ordinary(text))
 
@@ -229,3 +229,33 @@ def notebook_keys() -> set[str]:
 
 def test_every_exercise_is_used_in_a_notebook():
     assert set(EXERCISES) == notebook_keys()
+
+
+def code_before_exercises(name: str) -> list[str]:
+    """Return the code cells of a notebook above its Exercises section."""
+    import nbformat
+
+    notebook = nbformat.read(NOTEBOOKS_DIR / name, as_version=4)
+    code = []
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown" and cell.source.startswith("## Exercises"):
+            break
+        if cell.cell_type == "code":
+            code.append(cell.source)
+    return code
+
+
+@pytest.mark.parametrize("text", ["St. Louis, Mo.", "4,250,000.00", "बैठक मंगलवार", "10/Oct/2024"])
+def test_token_exercise_texts_are_not_shown_above(text: str):
+    for source in code_before_exercises("02_what_is_a_token.ipynb"):
+        assert text not in source
+
+
+def test_ratio_exercise_differs_from_the_table():
+    cells = code_before_exercises("02_what_is_a_token.ipynb")
+    samples_cell = next(source for source in cells if "samples = {" in source)
+    namespace: dict = {}
+    exec(samples_cell, namespace)  # noqa: S102 - the notebook's own sample texts
+    for kind, text in namespace["samples"].items():
+        ratio = Decimal(len(text)) / count_tokens(text, "gpt-4o").tokens
+        assert not check("2.4", ratio).correct, kind
