@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import errno
 import json
 import os
 import tempfile
@@ -33,12 +34,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import prices
-from .tasks import InvalidTaskError, Task, TaskRegistry, task_registry
+from .tasks import (
+    InvalidTaskError,
+    Task,
+    TaskRegistry,
+    strip_thousands_separators,
+    task_registry,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 __all__ = [
+    "MAX_RATE_PER_MTOK",
     "RATES_FORMAT",
     "TASKS_FORMAT",
     "SettingsFileError",
@@ -74,8 +82,8 @@ class SettingsFileError(ValueError):
     """
 
     def __init__(self, path: str | os.PathLike[str], location: str, problem: str) -> None:
-        where = f"{os.fspath(path)}: {location}: " if location else f"{os.fspath(path)}: "
-        super().__init__(where + problem)
+        parts = [part for part in (os.fspath(path), location) if part]
+        super().__init__(": ".join([*parts, problem]))
         self.path = os.fspath(path)
         self.location = location
         self.problem = problem
@@ -88,10 +96,28 @@ class SettingsFileError(ValueError):
 def write_json_atomic(path: str | os.PathLike[str], data: Mapping[str, Any]) -> None:
     """Write ``data`` as indented JSON to ``path`` through a temporary file and ``os.replace``.
 
-    An existing file keeps its permission bits; a new one gets mode 0o644.
+    An existing file keeps its permission bits; a new one gets mode 0o644. Errors name
+    ``path``, never the temporary file.
+
+    Raises:
+        ValueError: ``path`` is empty.
+        IsADirectoryError: ``path`` is a folder.
+        OSError: The file could not be written.
     """
+    if not os.fspath(path).strip():
+        raise ValueError("no file name given: pass a path such as 'settings.json'")
     target = Path(path)
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", os.fspath(path))
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    try:
+        _replace_with_text(target, text)
+    except OSError as err:
+        # The error may name the temporary file, which the caller never saw.
+        raise OSError(err.errno, err.strerror, os.fspath(path)) from err
+
+
+def _replace_with_text(target: Path, text: str) -> None:
     mode = target.stat().st_mode & 0o777 if target.exists() else _NEW_FILE_MODE
     handle, temporary = tempfile.mkstemp(
         prefix=f".{target.name}.", suffix=".tmp", dir=target.parent if str(target.parent) else "."
@@ -110,10 +136,14 @@ def write_json_atomic(path: str | os.PathLike[str], data: Mapping[str, Any]) -> 
 
 
 def _read_json(path: str | os.PathLike[str]) -> Any:
+    if not os.fspath(path).strip():
+        raise SettingsFileError(path, "", "no file name given")
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SettingsFileError(path, "", "file not found") from None
+    except IsADirectoryError:
+        raise SettingsFileError(path, "", "is a folder, not a settings file") from None
     except (OSError, UnicodeDecodeError) as err:
         raise SettingsFileError(path, "", f"cannot be read: {err}") from err
     try:
@@ -256,31 +286,89 @@ def _read_rate(path: str | os.PathLike[str], location: str, name: str, value: An
 def parse_rate(name: str, value: Any) -> Decimal:
     """Convert a rate as typed or stored (``2.5``, ``"2.50"``, ``"$2.50"``) to a Decimal.
 
-    ``batch_discount`` is a fraction from 0 to 1 and may also be written as ``"50%"``.
-    Limits beyond these (a rate that looks per-token, a discount above 1) are checked by
-    ``prices.set_rates``.
+    A rate is 0 (free) or from ``prices.MIN_RATE_PER_MTOK`` to :data:`MAX_RATE_PER_MTOK` USD
+    per million tokens. ``batch_discount`` is a share from 0 to 1 and may also be written as
+    ``"50%"``. A comma is accepted only between groups of three digits (``"1,200"``). The
+    messages name no Python keyword, so that an editor field can show them as they are.
 
     Raises:
-        ValueError: The value is not a finite number of 0 or more; the message reads
-            "expected ..., got ...".
+        ValueError: The value is not a number in those bounds; the message reads
+            "expected ..., got ..." or says what the value looks like instead.
     """
     discount = name == "batch_discount"
-    expected = "a share from 0 to 1 or 0% to 100%" if discount else "a number of USD per million tokens"
+    expected = _DISCOUNT_EXPECTED if discount else "a number of USD per million tokens"
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
         raise ValueError(f"expected {expected}, got {_shown(value)}")
-    text = value.strip().lstrip("$").strip() if isinstance(value, str) else value
-    percent = discount and isinstance(text, str) and text.endswith("%")
-    try:
-        number = Decimal(text.rstrip("%")) if isinstance(text, str) else Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"expected {expected}, got {value!r}") from None
-    if not number.is_finite() or number < 0:
-        raise ValueError(f"expected {expected} (0 or more), got {_shown(value)}")
-    return number / 100 if percent else number
+    percent = discount and isinstance(value, str) and value.strip().endswith("%")
+    number = _rate_number(value, expected, percent)
+    if discount:
+        return _checked_discount(number, value, percent)
+    return _checked_rate(number, value)
+
+
+_DISCOUNT_EXPECTED = "a share from 0 to 1 or 0% to 100%"
+# Far above any catalog price: the highest base rate in genai-prices 0.0.x is 600 USD per
+# million tokens (o1-pro output), and a test checks that every catalog rate stays below this.
+MAX_RATE_PER_MTOK = Decimal(10_000)
+
+
+def _rate_number(value: int | Decimal | str, expected: str, percent: bool) -> Decimal:
+    if not isinstance(value, str):
+        number = Decimal(value)
+    else:
+        text = value.strip().lstrip("$").strip().removesuffix("%" if percent else "").strip()
+        try:
+            number = Decimal(strip_thousands_separators(text))
+        except InvalidOperation:
+            raise ValueError(f"expected {expected}, got {value!r}") from None
+    if not number.is_finite():
+        raise ValueError(f"expected {expected}, got {_shown(value)}")
+    return number
+
+
+def _checked_rate(number: Decimal, value: Any) -> Decimal:
+    if number < 0:
+        raise ValueError(f"expected 0 or more USD per million tokens, got {_shown(value)}")
+    if number > MAX_RATE_PER_MTOK:
+        raise ValueError(
+            f"expected at most {MAX_RATE_PER_MTOK:,} USD per million tokens, got {_shown(value)}"
+        )
+    if 0 < number < prices.MIN_RATE_PER_MTOK:
+        per_million = number * prices.TOKENS_PER_MTOK
+        if prices.MIN_RATE_PER_MTOK <= per_million <= MAX_RATE_PER_MTOK:
+            raise ValueError(
+                f"{_shown(value)} looks like USD per token, but rates are USD per million "
+                f"tokens: use {_plain(per_million)}"
+            )
+        raise ValueError(
+            f"expected 0 or from {_plain(prices.MIN_RATE_PER_MTOK)} to {MAX_RATE_PER_MTOK:,} USD "
+            f"per million tokens, got {_shown(value)}"
+        )
+    return number
+
+
+def _checked_discount(number: Decimal, value: Any, percent: bool) -> Decimal:
+    share = number / 100 if percent else number
+    if 0 <= share <= 1:
+        return share
+    if not percent and 1 < number <= 100:
+        raise ValueError(
+            f"expected {_DISCOUNT_EXPECTED}, got {_shown(value)}: for {_plain(number)}% off "
+            f"use {_plain(number)}% or {_plain(number / 100)}"
+        )
+    raise ValueError(f"expected {_DISCOUNT_EXPECTED}, got {_shown(value)}")
+
+
+def _plain(number: Decimal) -> str:
+    return format(number.normalize(), "f")
 
 
 def _shown(value: Any) -> str:
-    return repr(value) if isinstance(value, str) else json.dumps(value, default=str)
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return str(value)
+    return json.dumps(value, default=str)
 
 
 def load_rates(

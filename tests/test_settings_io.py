@@ -53,6 +53,33 @@ def test_write_json_atomic_keeps_mode_of_existing_file(tmp_path: Path):
     assert target.stat().st_mode & 0o777 == 0o600
 
 
+def test_write_json_atomic_rejects_empty_path_and_folder(in_tmp: Path):
+    with pytest.raises(ValueError, match="no file name given"):
+        settings_io.write_json_atomic("", {})
+    with pytest.raises(IsADirectoryError) as caught:
+        settings_io.write_json_atomic(".", {})
+    assert caught.value.strerror == "is a folder, not a file"
+    assert caught.value.filename == "."
+    assert list(in_tmp.iterdir()) == []
+
+
+def test_write_json_atomic_error_names_target(tmp_path: Path):
+    target = tmp_path / "missing-folder" / "rates.json"
+    with pytest.raises(OSError) as caught:
+        settings_io.write_json_atomic(target, {})
+    assert caught.value.filename == str(target)
+    assert ".tmp" not in str(caught.value)
+
+
+def test_read_rates_empty_path_and_folder(in_tmp: Path):
+    with pytest.raises(SettingsFileError) as caught:
+        settings_io.read_rates("")
+    assert str(caught.value) == "no file name given"
+    with pytest.raises(SettingsFileError) as caught:
+        settings_io.read_rates(".")
+    assert str(caught.value) == ".: is a folder, not a settings file"
+
+
 def test_write_json_atomic_new_file_is_readable(tmp_path: Path):
     target = tmp_path / "new.json"
     settings_io.write_json_atomic(target, {})
@@ -130,8 +157,7 @@ BAD_RATE_FILES = [
     ('{"models": {"gpt-4o": {"input": "abc"}}}',
      "rates.json: models.gpt-4o.input: expected a number of USD per million tokens, got 'abc'"),
     ('{"models": {"gpt-4o": {"input": -1}}}',
-     "rates.json: models.gpt-4o.input: expected a number of USD per million tokens (0 or more), "
-     "got -1"),
+     "rates.json: models.gpt-4o.input: expected 0 or more USD per million tokens, got -1"),
     ('{"models": {"gpt-4o": {"input": true}}}', "models.gpt-4o.input: expected a number"),
     ('{"models": {"gpt-4o": {"input": null}}}', "models.gpt-4o.input: expected a number"),
     ('{"models": {"gpt-4o": {"inptu": 1}}}',
@@ -141,9 +167,10 @@ BAD_RATE_FILES = [
     ('{"models": {"gpt-4o": {"input": 1}, "gpt-4x": {"input": 1}}}',
      "rates.json: models.gpt-4x: unknown model; did you mean"),
     ('{"models": {"gpt-4o": {"input": 1}, "claude-sonnet-4-5": {"output": 0.0000025}}}',
-     "rates.json: models.claude-sonnet-4-5.output: Invalid output rate"),
+     "rates.json: models.claude-sonnet-4-5.output: 0.0000025 looks like USD per token"),
     ('{"models": {"gpt-4o": {"batch_discount": 50}}}',
-     "models.gpt-4o.batch_discount: Invalid batch_discount"),
+     "models.gpt-4o.batch_discount: expected a share from 0 to 1 or 0% to 100%, got 50: "
+     "for 50% off use 50% or 0.5"),
     ('{"models": {"gpt-4o": {"input": 1, "input": 2}}}',
      "rates.json: the key 'input' appears twice in one object"),
 ]
@@ -188,10 +215,61 @@ def test_parse_rate_accepts(name, text, expected):
     assert settings_io.parse_rate(name, text) == expected
 
 
-@pytest.mark.parametrize("text", ["abc", "-1", "inf", "", "1e", True, None, 2.5])
+@pytest.mark.parametrize("text", ["abc", "inf", "nan", "", "1e", True, None, 2.5])
 def test_parse_rate_rejects(text):
     with pytest.raises(ValueError, match="expected a number of USD per million tokens"):
         settings_io.parse_rate("input", text)
+
+
+def test_parse_rate_accepts_thousands_groups():
+    assert settings_io.parse_rate("input", "1,200") == Decimal(1200)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("input", "-1", "expected 0 or more USD per million tokens, got '-1'"),
+        ("input", "1e400", "expected at most 10,000 USD per million tokens, got '1e400'"),
+        ("input", Decimal("1E+400"), "expected at most 10,000 USD per million tokens, got 1E+400"),
+        ("input", "10000.01", "expected at most 10,000 USD per million tokens"),
+        ("input", "1e-30", "expected 0 or from 0.001 to 10,000 USD per million tokens, got '1e-30'"),
+        ("input", "0.0000025",
+         "'0.0000025' looks like USD per token, but rates are USD per million tokens: use 2.5"),
+        ("output", "0,50", "'0,50' is not a number: use a point for decimals (0.50)"),
+        ("batch_discount", "50", "got '50': for 50% off use 50% or 0.5"),
+        ("batch_discount", "150%", "expected a share from 0 to 1 or 0% to 100%, got '150%'"),
+        ("batch_discount", "-1", "expected a share from 0 to 1 or 0% to 100%, got '-1'"),
+        ("batch_discount", "0,5", "use a point for decimals (0.5)"),
+    ],
+)
+def test_parse_rate_rejects_out_of_bounds(name, value, message):
+    with pytest.raises(ValueError) as caught:
+        settings_io.parse_rate(name, value)
+    assert message in str(caught.value)
+    assert "=" not in str(caught.value)
+    assert "(0 or more)" not in str(caught.value)
+
+
+def test_max_rate_is_far_above_catalog():
+    rates = [
+        rate
+        for summary in prices.search_models()
+        for rate in (summary.input, summary.output)
+        if rate is not None
+    ]
+    assert max(rates) * 10 < settings_io.MAX_RATE_PER_MTOK
+    assert settings_io.parse_rate("input", settings_io.MAX_RATE_PER_MTOK) == Decimal(10_000)
+
+
+def test_rates_file_with_absurd_rate_rejected(in_tmp: Path):
+    write(in_tmp / "rates.json", '{"models": {"gpt-4o": {"input": 1e400}}}')
+    with pytest.raises(SettingsFileError) as caught:
+        settings_io.load_rates("rates.json")
+    assert str(caught.value) == (
+        "rates.json: models.gpt-4o.input: expected at most 10,000 USD per million tokens, "
+        "got 1E+400"
+    )
+    assert prices.rate_overrides() == {}
 
 
 # ---------------------------------------------------------------------------------------------

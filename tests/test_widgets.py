@@ -115,8 +115,12 @@ def test_rate_editor_typed_value_applies():
     ("text", "problem"),
     [
         ("abc", "expected a number of USD per million tokens, got 'abc'"),
-        ("-1", "expected a number of USD per million tokens (0 or more), got '-1'"),
-        ("0.0000025", "rates are USD per million tokens"),
+        ("-1", "expected 0 or more USD per million tokens, got '-1'"),
+        ("0.0000025", "looks like USD per token, but rates are USD per million tokens: use 2.5"),
+        ("1e400", "expected at most 10,000 USD per million tokens, got '1e400'"),
+        ("inf", "expected a number of USD per million tokens, got 'inf'"),
+        ("1e-30", "expected 0 or from 0.001 to 10,000 USD per million tokens, got '1e-30'"),
+        ("0,50", "'0,50' is not a number: use a point for decimals (0.50)"),
     ],
 )
 def test_rate_editor_rejects_invalid_in_place(text, problem):
@@ -129,6 +133,8 @@ def test_rate_editor_rejects_invalid_in_place(text, problem):
     assert editor.message.error
     assert problem in editor.message.text
     assert editor.message.text.endswith("Not applied; the rate in force is still $2.5 / MTok.")
+    assert "input=" not in editor.message.text
+    assert ".." not in editor.message.text
     assert 'role="alert"' in editor.message.widget.value
 
 
@@ -147,7 +153,13 @@ def test_rate_editor_batch_discount_as_percent():
     assert prices.get_rate_card("gpt-4o").batch.discount == Decimal("0.4")
     editor.fields["gpt-4o", "batch_discount"].value = "150%"
     assert prices.get_rate_card("gpt-4o").batch.discount == Decimal("0.4")
-    assert "Invalid batch_discount" in editor.message.text
+    assert editor.message.text.startswith(
+        "gpt-4o batch discount: expected a share from 0 to 1 or 0% to 100%, got '150%'. "
+    )
+    editor.fields["gpt-4o", "batch_discount"].value = "50"
+    assert prices.get_rate_card("gpt-4o").batch.discount == Decimal("0.4")
+    assert "for 50% off use 50% or 0.5." in editor.message.text
+    assert "batch_discount=" not in editor.message.text
 
 
 def test_rate_editor_blank_returns_to_catalog():
@@ -199,9 +211,40 @@ def test_rate_editor_bad_file_changes_nothing(tmp_path: Path):
 
 def test_rate_editor_unwritable_file(tmp_path: Path):
     editor = rate_editor(["gpt-4o"])
-    editor.save(str(tmp_path / "missing-folder" / "rates.json"))
+    target = str(tmp_path / "missing-folder" / "rates.json")
+    editor.save(target)
     assert editor.message.error
-    assert "could not be written" in editor.message.text
+    assert editor.message.text == f"{target} could not be written: No such file or directory."
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_rate_editor_empty_path_or_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x").mkdir()
+    editor = rate_editor(["gpt-4o"])
+    editor.fields["gpt-4o", "output"].value = "12"
+    editor.path_field.value = ""
+    for action in (editor.save, editor.load):
+        action()
+        assert editor.message.error
+        assert editor.message.text == "No file name given: type one, such as rates.json."
+    editor.path_field.value = "x"
+    for action in (editor.save, editor.load):
+        action()
+        assert editor.message.text == "'x' is a folder: give a file name such as rates.json."
+    assert ".tmp" not in editor.message.text
+    assert sorted(path.name for path in tmp_path.rglob("*")) == ["x"]
+    assert prices.get_rate_card("gpt-4o").output == Decimal("12")
+
+
+def test_rate_editor_load_message_single_stop(tmp_path: Path):
+    path = tmp_path / "rates.json"
+    path.write_text('{"models": {"gpt-4o": {"input": 1}, "gpt-4x": {"input": 1}}}')
+    editor = rate_editor(["gpt-4o"])
+    editor.load(str(path))
+    assert editor.message.error
+    assert "?. " not in editor.message.text
+    assert editor.message.text.endswith("? Nothing was changed.")
 
 
 def test_rate_editor_unknown_model():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 import ipywidgets as widgets
 
@@ -91,6 +92,32 @@ def mark_invalid(field: widgets.Widget, invalid: bool) -> None:
         field.add_class(INVALID_CLASS)
     else:
         field.remove_class(INVALID_CLASS)
+
+
+def sentence(text: str) -> str:
+    """Return ``text`` with one closing full stop, keeping a closing question mark."""
+    text = text.rstrip()
+    return text if text.endswith((".", "?", "!")) else f"{text}."
+
+
+def file_name_problem(target: str, example: str) -> str | None:
+    """Return why ``target`` cannot name a settings file, or None when it can.
+
+    Args:
+        target: The path typed in a file field.
+        example: A file name to suggest, such as ``"rates.json"``.
+    """
+    if not target.strip():
+        return f"No file name given: type one, such as {example}."
+    if Path(target).is_dir():
+        return f"{target!r} is a folder: give a file name such as {example}."
+    return None
+
+
+def write_failure(target: str, err: OSError) -> str:
+    """Describe a failed write of ``target`` without the temporary file's name."""
+    reason = err.strerror or str(err)
+    return f"{target} could not be written: {reason}."
 
 
 class MessageLine:

@@ -1,8 +1,9 @@
 """A table of every rate of some models, editable, with the catalog value beside each edit.
 
 Edits go through ``prices.set_rates``, whose registry is global to the Python process, so they
-apply to every later ``%%llmcost`` cell and library call. A value that is not a number of 0 or
-more is rejected where it was typed: the field turns red, a message gives the reason, and the
+apply to every later ``%%llmcost`` cell and library call. A value that ``settings_io.parse_rate``
+rejects (not a number, negative, above 10,000 USD per million tokens, or a price per token) is
+rejected where it was typed: the field turns red, a message gives the reason, and the
 rate in force stays as it was.
 """
 
@@ -18,13 +19,16 @@ from ..display import format_rate
 from ._controls import (
     MessageLine,
     button,
+    file_name_problem,
     mark_invalid,
     no_math,
     on_rates_changed,
     rates_changed,
+    sentence,
     style_block,
     table_field,
     text_field,
+    write_failure,
 )
 
 # Rate name -> (row heading, unit shown beside it).
@@ -132,10 +136,9 @@ class RateEditor(widgets.VBox):
         except (ValueError, prices.InvalidRateError) as err:
             mark_invalid(field, True)
             in_force = _shown_rate(prices.get_rate_card(model), name)
+            problem = sentence(f"{model} {RATE_ROWS[name][0].lower()}: {err}")
             self.message.show(
-                f"{model} {RATE_ROWS[name][0].lower()}: {str(err).rstrip('.')}. Not applied; "
-                f"the rate in force is still {in_force}.",
-                error=True,
+                f"{problem} Not applied; the rate in force is still {in_force}.", error=True
             )
             return False
         mark_invalid(field, False)
@@ -157,20 +160,28 @@ class RateEditor(widgets.VBox):
     def save(self, path: str | None = None) -> None:
         """Save every rate set (for any model) to ``path`` or the rates file field."""
         target = path or self.path_field.value
+        problem = file_name_problem(target, DEFAULT_RATES_FILE)
+        if problem is not None:
+            self.message.show(problem, error=True)
+            return
         try:
             saved = settings_io.save_rates(target)
         except OSError as err:
-            self.message.show(f"{target}: could not be written: {err}", error=True)
+            self.message.show(write_failure(target, err), error=True)
             return
         self.message.show(f"Saved the rates set for {len(saved)} model(s) to {target}.")
 
     def load(self, path: str | None = None) -> None:
         """Replace the rates set with those of ``path``; a bad file changes nothing."""
         target = path or self.path_field.value
+        problem = file_name_problem(target, DEFAULT_RATES_FILE)
+        if problem is not None:
+            self.message.show(problem, error=True)
+            return
         try:
             loaded = settings_io.load_rates(target)
         except settings_io.SettingsFileError as err:
-            self.message.show(f"{str(err).rstrip('.')}. Nothing was changed.", error=True)
+            self.message.show(f"{sentence(str(err))} Nothing was changed.", error=True)
             return
         self._after_change(f"Loaded rates for {len(loaded)} model(s) from {target}.")
 
