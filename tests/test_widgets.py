@@ -320,6 +320,50 @@ def test_task_editor_invalid_field_marked_not_saved(support):
     assert tasks.get_task("support") == support
 
 
+def test_task_editor_decimal_comma_rejected(support):
+    editor = task_editor()
+    editor.fields["action_price"].value = "0,50"
+    assert editor.submit() is None
+    assert "llmcost-invalid" in editor.fields["action_price"]._dom_classes
+    assert editor.message.text == (
+        "Action price, USD: '0,50' is not a number: use a point for decimals (0.50). "
+        "The task was not saved."
+    )
+    assert tasks.get_task("support").action_price == Decimal("0.02")
+    editor.fields["action_price"].value = "1,200"
+    assert editor.submit().action_price == Decimal(1200)
+
+
+def test_task_editor_range_message_uses_labels(support):
+    editor = task_editor()
+    editor.fields["output_low"].value = "700"
+    editor.fields["output_high"].value = "900"
+    assert editor.submit() is None
+    assert editor.message.text == (
+        "Output tokens, low and high: expected a range that contains the typical output tokens "
+        "(600), got 700 to 900. The task was not saved."
+    )
+    assert "_" not in editor.message.text
+    assert "llmcost-invalid" in editor.fields["output_low"]._dom_classes
+
+
+def test_task_editor_empty_path_or_folder(support, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x").mkdir()
+    editor = task_editor(path="")
+    for action in (editor.save, editor.load):
+        action()
+        assert editor.message.error
+        assert editor.message.text == "No file name given: type one, such as tasks.json."
+    editor.path_field.value = "x"
+    for action in (editor.save, editor.load):
+        action()
+        assert editor.message.text == "'x' is a folder: give a file name such as tasks.json."
+    assert sorted(path.name for path in tmp_path.rglob("*")) == ["x"]
+    assert tasks.list_tasks() == [support]
+
+
 def test_task_editor_half_range_rejected(support):
     editor = task_editor()
     editor.fields["output_high"].value = ""

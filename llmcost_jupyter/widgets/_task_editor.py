@@ -14,7 +14,16 @@ import ipywidgets as widgets
 
 from .. import settings_io
 from ..tasks import TASK_FIELDS, InvalidTaskError, Task, TaskRegistry, task_registry
-from ._controls import MessageLine, button, mark_invalid, style_block, text_field
+from ._controls import (
+    MessageLine,
+    button,
+    file_name_problem,
+    mark_invalid,
+    sentence,
+    style_block,
+    text_field,
+    write_failure,
+)
 
 # Form field -> (label, placeholder). Ranges use two fields each: *_low and *_high.
 FORM_FIELDS = {
@@ -35,6 +44,12 @@ FORM_FIELDS = {
 RANGE_FIELDS = {
     "input_range": ("input_low", "input_high"),
     "output_range": ("output_low", "output_high"),
+}
+# Labels of task fields that have no single form field.
+OTHER_LABELS = {
+    "input_range": "Input tokens, low and high",
+    "output_range": "Output tokens, low and high",
+    "sample_prompt": "Sample prompt",
 }
 SHARE_FIELDS = ("cached_share", "failure_rate")
 NEW_TASK = "(new task)"
@@ -170,8 +185,8 @@ class TaskEditor(widgets.VBox):
         for name in RANGE_FIELDS.get(err.field, (err.field,)):
             if name in self.fields:
                 mark_invalid(self.fields[name], True)
-        label = FORM_FIELDS.get(err.field, (err.field.replace("_", " "),))[0]
-        self.message.show(f"{label}: {err.problem}. The task was not saved.", error=True)
+        problem = sentence(f"{_label(err.field)}: {err.problem}")
+        self.message.show(f"{problem} The task was not saved.", error=True)
 
     def delete(self) -> None:
         """Remove the selected task."""
@@ -191,20 +206,28 @@ class TaskEditor(widgets.VBox):
     def save(self, path: str | None = None) -> None:
         """Save every task to ``path`` or the tasks file field."""
         target = path or self.path_field.value
+        problem = file_name_problem(target, DEFAULT_TASKS_FILE)
+        if problem is not None:
+            self.message.show(problem, error=True)
+            return
         try:
             saved = settings_io.save_tasks(target, self.registry)
         except OSError as err:
-            self.message.show(f"{target}: could not be written: {err}", error=True)
+            self.message.show(write_failure(target, err), error=True)
             return
         self.message.show(f"Saved {len(saved)} task(s) to {target}.")
 
     def load(self, path: str | None = None) -> None:
         """Replace every task with those of ``path``; a bad file changes nothing."""
         target = path or self.path_field.value
+        problem = file_name_problem(target, DEFAULT_TASKS_FILE)
+        if problem is not None:
+            self.message.show(problem, error=True)
+            return
         try:
             loaded = settings_io.load_tasks(target, self.registry)
         except settings_io.SettingsFileError as err:
-            self.message.show(f"{str(err).rstrip('.')}. Nothing was changed.", error=True)
+            self.message.show(f"{sentence(str(err))} Nothing was changed.", error=True)
             return
         self.message.show(f"Loaded {len(loaded)} task(s) from {target}.")
 
@@ -234,6 +257,12 @@ _RANGE_PARTS = {part for parts in RANGE_FIELDS.values() for part in parts}
 _OPTIONAL_FIELDS = {
     "name", "input_tokens", "sample_prompt", "max_attempts", "action_price", *RANGE_FIELDS
 }
+
+
+def _label(field: str) -> str:
+    if field in FORM_FIELDS:
+        return FORM_FIELDS[field][0]
+    return OTHER_LABELS.get(field, field.replace("_", " ").capitalize())
 
 
 def _field_text(task: Task, name: str) -> str:
