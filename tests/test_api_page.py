@@ -23,7 +23,7 @@ def public_signature(cls: type) -> str:
 
 def test_rate_card_signature_matches_the_class():
     # The page gives RateCard's signature by hand, so that the private _catalog_card field
-    # does not show; it must list the public fields in the dataclass's order.
+    # does not show. It must list the public fields in the dataclass's order.
     text = API_PAGE.read_text(encoding="utf-8")
     match = re.search(r"^\.\. autoclass:: llmcost_jupyter\.RateCard(\(.*\))$", text, re.MULTILINE)
     assert match, "docs/api.md has no autoclass line with a signature for RateCard"
