@@ -489,11 +489,65 @@ def test_explorer_bad_model_keeps_last_charts(support):
     explorer.models_field.value = "gpt-4o, gpt-4x"
     assert explorer.message.error
     assert "gpt-4x" in explorer.message.text
-    assert explorer.message.text.endswith("The charts show the last valid state.")
+    assert explorer.message.text.endswith(
+        "List models with %llmcost models QUERY. The dimmed charts show the last valid state."
+    )
     assert explorer.captions == before
+    assert all("llmcost-stale" in plot._dom_classes for plot in explorer.plots.values())
     explorer.models_field.value = "gpt-4o"
     assert not explorer.message.error
     assert "claude" not in explorer.captions["breakeven"]
+    assert not any("llmcost-stale" in plot._dom_classes for plot in explorer.plots.values())
+
+
+def test_explorer_failure_after_task_change_clears_charts(support):
+    tasks.add_task(Task("other", input_tokens=500, output_tokens=100, action_price="0.01"))
+    explorer = breakeven_explorer("support", MODELS)
+    explorer.models_field.value = "gpt-4x"
+    explorer.task_selector.value = "other"
+    assert explorer.message.error
+    assert explorer.message.text.endswith("No chart is shown until the values are valid.")
+    assert explorer.captions == dict.fromkeys(("breakeven", "volume", "overpaid"), "")
+    assert all(plot.outputs == () for plot in explorer.plots.values())
+    explorer.models_field.value = "gpt-4o"
+    assert explorer.captions["breakeven"].startswith("Per-action price $0.01 per task.")
+
+
+def test_explorer_keeps_small_action_price():
+    tasks.add_task(Task("tiny", input_tokens=100, output_tokens=20, action_price="0.0004",
+                        monthly_volume=1000))
+    explorer = breakeven_explorer("tiny", ["gpt-4o-mini"])
+    assert explorer.what_if_task() == tasks.get_task("tiny")
+    caption = explorer.captions["breakeven"]
+    assert caption.startswith("Per-action price $0.0004 per task.")
+    assert "$0.00 " not in caption
+    assert "cheaper at any output length" not in caption
+    assert explorer.action_price.step == pytest.approx(0.00001)
+    assert explorer.action_price.readout_format == ".5f"
+    explorer.action_price.value = 0.00030000000000000003
+    assert explorer.what_if_task().action_price == Decimal("0.0003")
+
+
+def test_explorer_keeps_exact_failure_rate():
+    tasks.add_task(Task("retry", input_tokens=100, output_tokens=20, failure_rate="0.025"))
+    tasks.add_task(Task("flaky", input_tokens=100, output_tokens=20, failure_rate="0.9999"))
+    explorer = breakeven_explorer("retry", ["gpt-4o"])
+    assert explorer.what_if_task().failure_rate == Decimal("0.025")
+    assert explorer.failure_rate.readout_format == ".1%"
+    explorer.task_selector.value = "flaky"
+    assert not explorer.message.error
+    assert explorer.what_if_task() == tasks.get_task("flaky")
+    assert explorer.failure_rate.readout_format == ".2%"
+    assert "'flaky'" in explorer.captions["breakeven"]
+
+
+def test_explorer_message_has_single_stop(support):
+    prices.add_custom_model("house-model", input="1", output="2", provider="house")
+    explorer = breakeven_explorer("support", ["house-model"])
+    explorer.batch.value = True
+    assert explorer.message.error
+    assert ".." not in explorer.message.text
+    assert "?." not in explorer.message.text
 
 
 def test_explorer_batch_without_discount_is_reported(support):

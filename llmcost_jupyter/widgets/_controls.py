@@ -17,6 +17,8 @@ import ipywidgets as widgets
 logger = logging.getLogger(__name__)
 
 INVALID_CLASS = "llmcost-invalid"
+# Dims output that no longer matches the controls, such as a chart after an invalid change.
+STALE_CLASS = "llmcost-stale"
 # JupyterLab typesets text between two dollar signs as LaTeX, even in widget HTML; MathJax 3
 # skips elements with the first class, MathJax 2 (the classic notebook) those with the second.
 NO_MATH_CLASSES = "mathjax_ignore tex2jax_ignore"
@@ -29,6 +31,7 @@ STYLE = f"""<style>
 .llmcost-heading {{ font-weight: bold; }}
 .llmcost-message-error {{ color: #a93226; }}
 .llmcost-message-ok {{ color: #1e6b34; }}
+.{STALE_CLASS} {{ opacity: 0.35; }}
 .llmcost-choice-table td, .llmcost-choice-table th {{
   padding: 2px 8px; text-align: right; }}
 .llmcost-choice-table th:first-child, .llmcost-choice-table td:first-child {{

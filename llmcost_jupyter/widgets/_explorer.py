@@ -12,7 +12,7 @@ charts themselves carry only their specification, so a redraw sends a few kiloby
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any
 
 import ipywidgets as widgets
@@ -21,7 +21,7 @@ from .. import charts, prices
 from ..choosing import TaskCost, task_costs
 from ..costs import BatchNotAvailableError
 from ..tasks import InvalidTaskError, Task, TaskRegistry, UnknownTaskError, task_registry
-from ._controls import MessageLine, on_rates_changed, style_block, text_field
+from ._controls import STALE_CLASS, MessageLine, on_rates_changed, sentence, style_block, text_field
 
 SLIDER_STYLE = {"description_width": "150px"}
 SPREAD_MEANINGS = {
@@ -30,6 +30,12 @@ SPREAD_MEANINGS = {
 }
 SLIDER_LAYOUT = {"width": "520px"}
 CHART_NAMES = ("breakeven", "volume", "overpaid")
+# Finest slider steps: a hundred-millionth of a dollar, and a ten-thousandth of a percent.
+FINEST_PRICE_EXPONENT = -8
+FINEST_SHARE_EXPONENT = -6
+# A slider's float carries binary noise (0.00030000000000000003); twelve significant digits
+# keep every value a person can set and drop the noise.
+SLIDER_DIGITS = Context(prec=12)
 
 
 class BreakEvenExplorer(widgets.VBox):
@@ -39,7 +45,9 @@ class BreakEvenExplorer(widgets.VBox):
         task_selector: The task shown.
         models_field: Comma-separated model ids.
         output_tokens, action_price, monthly_volume, failure_rate: What-if sliders, set from the
-            task when it is selected or changed.
+            task when it is selected or changed. The price and rate sliders take their step
+            from the task's value, and a slider left at the task's value stands for that exact
+            Decimal, so the what-if task starts equal to the task.
         distribution: The spread assumed between the task's low and high output tokens.
         batch: Whether the batch discount applies.
         plots: The output that shows each chart, by name (see ``CHART_NAMES``).
@@ -78,6 +86,8 @@ class BreakEvenExplorer(widgets.VBox):
         self.plots = {name: widgets.Output() for name in CHART_NAMES}
         self.charts: dict[str, Any] = dict.fromkeys(CHART_NAMES)
         self.captions = dict.fromkeys(CHART_NAMES, "")
+        self._drawn_task: str | None = None
+        self._exact: dict[str, tuple[float, Decimal]] = {}
         self._library = widgets.Output(layout=widgets.Layout(height="0px", overflow="hidden"))
         self._loading_task = False
         super().__init__(self._layout())
@@ -106,7 +116,7 @@ class BreakEvenExplorer(widgets.VBox):
             continuous_update=False, style=SLIDER_STYLE, layout=SLIDER_LAYOUT,
         )
         self.failure_rate = widgets.FloatSlider(
-            description="Failure rate", min=0, max=0.9, step=0.01, readout_format=".0%",
+            description="Failure rate", min=0, max=0.9, step=0.001, readout_format=".1%",
             continuous_update=False, style=SLIDER_STYLE, layout=SLIDER_LAYOUT,
         )
         self.distribution = widgets.Dropdown(
@@ -149,33 +159,49 @@ class BreakEvenExplorer(widgets.VBox):
     def load_task(self) -> None:
         """Set the sliders from the selected task and redraw."""
         task = self.registry.get(self.task_selector.value)
+        price = task.action_price if task.action_price is not None else Decimal(0)
+        rate = task.failure_rate
         self._loading_task = True
         try:
             _fit_slider(self.output_tokens, task.output_tokens, _output_top(task))
-            price = float(task.action_price or 0)
-            _fit_slider(self.action_price, price, max(4 * price, 0.1))
+            _set_step(self.action_price, _step_exponent(price, -3, FINEST_PRICE_EXPONENT), 0)
+            _fit_slider(self.action_price, float(price), float(_price_top(price)))
             volume = task.monthly_volume
             _fit_slider(self.monthly_volume, volume, max(10 * volume, 1000))
-            _fit_slider(self.failure_rate, float(task.failure_rate), 0.9)
+            _set_step(self.failure_rate, _step_exponent(rate, -3, FINEST_SHARE_EXPONENT), 2)
+            _fit_slider(self.failure_rate, float(rate), 0.9)
+            self._exact = {
+                "action_price": (self.action_price.value, price),
+                "failure_rate": (self.failure_rate.value, rate),
+            }
         finally:
             self._loading_task = False
         self.redraw()
 
     def what_if_task(self) -> Task:
-        """Return the selected task with the slider values in place of its own."""
+        """Return the selected task with the slider values in place of its own.
+
+        A price or rate slider at the task's own value gives the task's exact Decimal.
+        """
         task = self.registry.get(self.task_selector.value)
         output = self.output_tokens.value
         changes: dict[str, Any] = {
             "output_tokens": output,
             "monthly_volume": self.monthly_volume.value,
-            "failure_rate": _decimal(self.failure_rate.value, "0.01"),
+            "failure_rate": self._slider_decimal("failure_rate", self.failure_rate),
         }
         if task.action_price is not None or self.action_price.value > 0:
-            changes["action_price"] = _decimal(self.action_price.value, "0.001")
+            changes["action_price"] = self._slider_decimal("action_price", self.action_price)
         if task.output_range is not None:
             low, high = task.output_range
             changes["output_range"] = (min(low, output), max(high, output))
         return task.replace(**changes)
+
+    def _slider_decimal(self, name: str, slider: widgets.FloatSlider) -> Decimal:
+        shown, exact = self._exact.get(name, (None, Decimal(0)))
+        if slider.value == shown:
+            return exact
+        return SLIDER_DIGITS.create_decimal(repr(slider.value)).normalize()
 
     def model_list(self) -> list[str]:
         """Return the model ids typed in the models field."""
@@ -192,16 +218,23 @@ class BreakEvenExplorer(widgets.VBox):
             self.redraw()
 
     def redraw(self) -> None:
-        """Redraw every chart from the current task, sliders and rates."""
+        """Redraw every chart from the current task, sliders and rates.
+
+        When the values are invalid, the charts of the same task stay, dimmed, and the charts
+        of another task are removed, so that no chart is shown under the wrong task's name.
+        """
         try:
             costs = self.costs()
             if not costs:
-                raise InvalidTaskError("models", "give at least one model id")
+                raise ValueError("No model given: type at least one model id, such as gpt-4o")
         except (prices.UnknownModelError, InvalidTaskError, UnknownTaskError,
                 BatchNotAvailableError, ValueError) as err:
-            self.message.show(f"{_message(err)}. The charts show the last valid state.", error=True)
+            self._show_failure(sentence(_message(err)))
             return
         self.message.clear()
+        self._drawn_task = costs[0].task.name
+        for plot in self.plots.values():
+            plot.remove_class(STALE_CLASS)
         self._draw("breakeven", charts.breakeven_chart(costs))
         self._draw("volume", charts.volume_chart(costs))
         task = costs[0].task
@@ -209,6 +242,23 @@ class BreakEvenExplorer(widgets.VBox):
             self._draw("overpaid", charts.overpaid_chart(costs, self.distribution.value))
         else:
             self._clear("overpaid")
+
+    def _show_failure(self, problem: str) -> None:
+        if self._drawn_task is not None and self._drawn_task == self.task_selector.value:
+            for plot in self.plots.values():
+                plot.add_class(STALE_CLASS)
+            self.message.show(f"{problem} The dimmed charts show the last valid state.",
+                              error=True)
+            return
+        self._clear_all()
+        self.message.show(f"{problem} No chart is shown until the values are valid.",
+                          error=True)
+
+    def _clear_all(self) -> None:
+        self._drawn_task = None
+        for name in CHART_NAMES:
+            self._clear(name)
+            self.plots[name].remove_class(STALE_CLASS)
 
     def _draw(self, name: str, chart: Any) -> None:
         # Setting the outputs directly works with or without a kernel to capture display().
@@ -226,6 +276,7 @@ class BreakEvenExplorer(widgets.VBox):
         names = self.registry.names()
         current = self.task_selector.value
         if not names:
+            self._clear_all()
             self.message.show("Every task was removed; add one to explore it.", error=True)
             return
         self._loading_task = True
@@ -263,9 +314,34 @@ def _output_top(task: Task) -> int:
     return max(4 * task.output_tokens, high, 2000)
 
 
-def _decimal(value: float, places: str) -> Decimal:
-    """Round a slider's float to ``places`` and return it exactly as shown."""
-    return Decimal(str(value)).quantize(Decimal(places))
+def _price_top(price: Decimal) -> Decimal:
+    """Return four times the price, or the next power of ten when that is higher."""
+    if price <= 0:
+        return Decimal("0.1")
+    return max(4 * price, Decimal(1).scaleb(price.adjusted() + 1))
+
+
+def _step_exponent(value: Decimal, coarsest: int, finest: int) -> int:
+    """Return the power of ten of a slider step fine enough to show ``value``.
+
+    The step is a tenth of the value's leading digit, or its last digit when that is finer,
+    but never coarser than ``10**coarsest`` nor finer than ``10**finest``.
+    """
+    if value == 0:
+        return coarsest
+    last_digit = int(value.normalize().as_tuple().exponent)
+    exponent = min(value.adjusted() - 1, last_digit, coarsest)
+    return max(exponent, finest)
+
+
+def _set_step(slider: widgets.FloatSlider, exponent: int, percent_shift: int) -> None:
+    """Set a step of ``10**exponent`` and a readout with as many decimals.
+
+    ``percent_shift`` is 2 for a readout in percent, whose decimals are two fewer.
+    """
+    places = max(0, -exponent - percent_shift)
+    slider.step = 10.0**exponent
+    slider.readout_format = f".{places}%" if percent_shift else f".{places}f"
 
 
 def _message(err: Exception) -> str:
