@@ -277,14 +277,14 @@ class ModelProfile:
     Numbers may be given as strings, as typed (``"0.85"``, ``"5%"``); blank means not given.
 
     Attributes:
-        quality: A score where higher is better, on the user's scale (such as the pass rate of
-            their evaluation), or None when not measured.
+        quality: The share of correct results on the user's evaluation, or another score where
+            higher is better, from 0 to 1; ``"97%"`` is read as 0.97. None when not measured.
         latency_seconds: Seconds per attempt, or None when not measured.
         failure_rate: Share of this model's attempts that fail, or None to use the task's.
 
     Raises:
-        InvalidTaskError: A value is not a number, a latency is negative, or the failure rate
-            is not a share below 1; ``field`` names it.
+        InvalidTaskError: A value is not a number, the quality is not from 0 to 1, a latency
+            is negative, or the failure rate is not a share below 1; ``field`` names it.
     """
 
     quality: Decimal | None = None
@@ -292,10 +292,8 @@ class ModelProfile:
     failure_rate: Decimal | None = None
 
     def __post_init__(self) -> None:
-        quality = _optional_number("quality", self.quality, "a quality score")
-        latency = _optional_number("latency_seconds", self.latency_seconds, "seconds")
-        if latency is not None and latency < 0:
-            raise InvalidTaskError("latency_seconds", f"expected 0 seconds or more, got {latency}")
+        quality = _optional_share("quality", self.quality)
+        latency = _optional_seconds("latency_seconds", self.latency_seconds)
         failure = None
         if not _blank(self.failure_rate):
             failure = parse_share("failure_rate", self.failure_rate, below_one=True)
@@ -378,8 +376,8 @@ def choose_model(
     task: Task,
     profiles: Mapping[str, ModelProfile],
     *,
-    min_quality: Decimal | None = None,
-    max_latency_seconds: Decimal | None = None,
+    min_quality: Decimal | str | None = None,
+    max_latency_seconds: Decimal | str | None = None,
     batch: bool = False,
 ) -> Choice:
     """Rank models by cost per successful task and pick the cheapest that meets the bar.
@@ -391,23 +389,29 @@ def choose_model(
     Args:
         task: The task.
         profiles: The user's figures by model id; every key is priced.
-        min_quality: The lowest acceptable quality score, or None.
-        max_latency_seconds: The maximum acceptable mean time to a successful result, or None.
+        min_quality: The lowest acceptable quality, from 0 to 1 (``"95%"`` is read as 0.95),
+            or None. A string may be blank for None.
+        max_latency_seconds: The maximum acceptable mean seconds to a successful result, 0 or
+            more, or None. A string may be blank for None.
         batch: Apply the provider's batch discount.
 
     Raises:
         ValueError: ``profiles`` is empty.
+        InvalidTaskError: ``min_quality`` is not from 0 to 1, or ``max_latency_seconds`` is
+            negative or not a number; ``field`` names it.
         UnknownModelError: A model is unknown.
     """
+    quality_bar = _optional_share("min_quality", min_quality)
+    latency_bar = _optional_seconds("max_latency_seconds", max_latency_seconds)
     if not profiles:
         raise ValueError("no model to choose from: give at least one model and its figures")
     candidates = [
-        _candidate(task, model, profile, min_quality, max_latency_seconds, batch)
+        _candidate(task, model, profile, quality_bar, latency_bar, batch)
         for model, profile in profiles.items()
     ]
     ranked = tuple(sorted(candidates, key=lambda item: item.cost.cost_per_success))
     best = next((item for item in ranked if item.meets_bar), None)
-    return Choice(task, min_quality, max_latency_seconds, ranked, best)
+    return Choice(task, quality_bar, latency_bar, ranked, best)
 
 
 def _candidate(
@@ -450,8 +454,17 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _optional_number(field: str, value: object, expected: str) -> Decimal | None:
-    return None if _blank(value) else parse_number(field, value, expected)
+def _optional_share(field: str, value: object) -> Decimal | None:
+    return None if _blank(value) else parse_share(field, value)
+
+
+def _optional_seconds(field: str, value: object) -> Decimal | None:
+    if _blank(value):
+        return None
+    seconds = parse_number(field, value, "seconds")
+    if seconds < 0:
+        raise InvalidTaskError(field, f"expected 0 seconds or more, got {_plain(seconds)}")
+    return seconds
 
 
 def _plain(number: Decimal) -> str:

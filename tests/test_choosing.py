@@ -292,6 +292,9 @@ def test_choose_model_needs_a_model():
     ("fields", "field"),
     [
         ({"quality": "good"}, "quality"),
+        ({"quality": "1.5"}, "quality"),
+        ({"quality": "-0.1"}, "quality"),
+        ({"quality": "140%"}, "quality"),
         ({"latency_seconds": "-1"}, "latency_seconds"),
         ({"latency_seconds": "fast"}, "latency_seconds"),
         ({"failure_rate": "100%"}, "failure_rate"),
@@ -301,6 +304,39 @@ def test_model_profile_rejects_invalid(fields, field):
     with pytest.raises(InvalidTaskError) as caught:
         ModelProfile(**fields)
     assert caught.value.field == field
+
+
+def test_model_profile_quality_as_percent():
+    assert ModelProfile(quality="97%").quality == D("0.97")
+    assert ModelProfile(quality="0.97").quality == D("0.97")
+    assert ModelProfile(quality="100%").quality == D(1)
+
+
+def test_choose_model_bar_accepts_percent_and_text():
+    choice = choose_model(support(), profiles(), min_quality="80%", max_latency_seconds="5")
+    assert choice.min_quality == D("0.8")
+    assert choice.max_latency_seconds == D(5)
+    assert choice.best.model == "gpt-4o"
+    blank = choose_model(support(), profiles(), min_quality=" ", max_latency_seconds="")
+    assert blank.bar_text() == "no stated requirement"
+
+
+@pytest.mark.parametrize(
+    ("bar", "field", "problem"),
+    [
+        ({"min_quality": D("1.5")}, "min_quality", "expected a share from 0 to 1 (100%), got 1.5"),
+        ({"min_quality": "-0.1"}, "min_quality", "expected a share from 0 to 1 (100%), got '-0.1'"),
+        ({"min_quality": "high"}, "min_quality", "expected a share such as 0.4 or 40%, got 'high'"),
+        ({"max_latency_seconds": D(-1)}, "max_latency_seconds",
+         "expected 0 seconds or more, got -1"),
+        ({"max_latency_seconds": "soon"}, "max_latency_seconds", "expected seconds, got 'soon'"),
+    ],
+)
+def test_choose_model_rejects_invalid_bar(bar, field, problem):
+    with pytest.raises(InvalidTaskError) as caught:
+        choose_model(support(), profiles(), **bar)
+    assert caught.value.field == field
+    assert caught.value.problem == problem
 
 
 def test_model_profile_blank_means_not_given():

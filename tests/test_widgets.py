@@ -612,7 +612,38 @@ def test_chooser_invalid_figure_keeps_last_choice(support):
     assert widget.choice.best.model == best
     widget.min_quality.value = "high"
     field.value = "3"
-    assert widget.message.text.startswith("Minimum quality: expected a number, got 'high'")
+    assert widget.message.text.startswith(
+        "Minimum quality: expected a share such as 0.4 or 40%, got 'high'."
+    )
+    assert "llmcost-invalid" in widget.min_quality._dom_classes
+
+
+def test_chooser_quality_as_percent(support):
+    widget = chooser()
+    widget.profile_fields["gpt-4o", "quality"].value = "97%"
+    widget.min_quality.value = "90%"
+    assert not widget.message.error
+    assert widget.choice.min_quality == Decimal("0.9")
+    assert widget.choice.best.model == "gpt-4o"
+
+
+@pytest.mark.parametrize(
+    ("field_name", "text", "message"),
+    [
+        ("min_quality", "1.5", "Minimum quality: expected a share from 0 to 1 (100%), got '1.5'."),
+        ("min_quality", "-1", "Minimum quality: expected a share from 0 to 1 (100%), got '-1'."),
+        ("max_latency", "-2", "Maximum seconds: expected 0 seconds or more, got -2."),
+    ],
+)
+def test_chooser_rejects_invalid_bar(support, field_name, text, message):
+    widget = chooser()
+    best = widget.choice.best.model
+    field = getattr(widget, field_name)
+    field.value = text
+    assert widget.message.error
+    assert widget.message.text == f"{message} The table shows the last valid choice."
+    assert "llmcost-invalid" in field._dom_classes
+    assert widget.choice.best.model == best
 
 
 def test_chooser_follows_rates(support):

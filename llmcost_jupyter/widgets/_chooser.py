@@ -16,18 +16,13 @@ import ipywidgets as widgets
 from .. import prices
 from ..choosing import Candidate, Choice, ModelProfile, choose_model
 from ..display import format_money
-from ..tasks import (
-    InvalidTaskError,
-    TaskRegistry,
-    UnknownTaskError,
-    parse_number,
-    task_registry,
-)
+from ..tasks import InvalidTaskError, TaskRegistry, UnknownTaskError, task_registry
 from ._controls import (
     MessageLine,
     mark_invalid,
     no_math,
     on_rates_changed,
+    sentence,
     style_block,
     table_field,
     text_field,
@@ -35,7 +30,7 @@ from ._controls import (
 
 # Profile field -> (column heading, placeholder).
 PROFILE_COLUMNS = {
-    "quality": ("Quality score", "your score"),
+    "quality": ("Quality score", "0 to 1, or 90%"),
     "latency_seconds": ("Seconds per attempt", "your timing"),
     "failure_rate": ("Failure rate", "task's rate"),
 }
@@ -47,7 +42,7 @@ class ModelChooser(widgets.VBox):
     Attributes:
         task_selector: The task to price.
         profile_fields: The text field of each ``(model, profile field)``.
-        min_quality: The lowest acceptable quality score; blank for none.
+        min_quality: The lowest acceptable quality, from 0 to 1 or 0% to 100%; blank for none.
         max_latency: The maximum acceptable seconds per successful task; blank for none.
         result: The ranked table and the choice in words.
         choice: The last valid choice, or None.
@@ -81,7 +76,10 @@ class ModelChooser(widgets.VBox):
             style={"description_width": "150px"},
         )
         self.profile_fields: dict[tuple[str, str], widgets.Text] = {}
-        self.min_quality = text_field("Minimum quality", min_quality, placeholder="none")
+        self.min_quality = text_field(
+            "Minimum quality", min_quality, placeholder="none",
+            tooltip="Lowest acceptable quality, from 0 to 1 or 0% to 100%",
+        )
         self.max_latency = text_field("Maximum seconds", max_latency, placeholder="none",
                                       tooltip="Longest acceptable seconds per successful task")
         self.result = widgets.HTML("")
@@ -148,28 +146,30 @@ class ModelChooser(widgets.VBox):
         """Choose again from the figures, the bar and the rates in force."""
         for field in (self.min_quality, self.max_latency, *self.profile_fields.values()):
             mark_invalid(field, False)
+        bar_fields = {"min_quality": self.min_quality, "max_latency_seconds": self.max_latency}
         try:
             profiles = self.profiles()
-            bar = self._bar()
             task = self.registry.get(self.task_selector.value)
-            self.choice = choose_model(task, profiles, **bar)
+            self.choice = choose_model(
+                task, profiles, min_quality=self.min_quality.value,
+                max_latency_seconds=self.max_latency.value,
+            )
+        except InvalidTaskError as err:
+            field = bar_fields.get(err.field)
+            if field is None:
+                raise
+            mark_invalid(field, True)
+            self._show_error(f"{field.description}: {err.problem}")
+            return
         except (LookupError, ValueError) as err:
             text = err.args[0] if isinstance(err, LookupError) and err.args else str(err)
-            self.message.show(f"{text}. The table shows the last valid choice.", error=True)
+            self._show_error(text)
             return
         self.message.clear()
         self.result.value = no_math(choice_html(self.choice))
 
-    def _bar(self) -> dict[str, Decimal | None]:
-        bar = {}
-        for key, field in (("min_quality", self.min_quality),
-                           ("max_latency_seconds", self.max_latency)):
-            try:
-                bar[key] = _optional_decimal(key, field.value)
-            except InvalidTaskError as err:
-                mark_invalid(field, True)
-                raise ValueError(f"{field.description}: {err.problem}") from err
-        return bar
+    def _show_error(self, text: str) -> None:
+        self.message.show(f"{sentence(text)} The table shows the last valid choice.", error=True)
 
     def _on_registry_change(self) -> None:
         names = self.registry.names()
@@ -224,10 +224,6 @@ def _row_html(candidate: Candidate, best: bool) -> str:
     first = f'<th scope="row">{html.escape(cells[0])}</th>'
     rest = "".join(f"<td>{html.escape(cell)}</td>" for cell in cells[1:])
     return f"<tr{style}>{first}{rest}</tr>"
-
-
-def _optional_decimal(field: str, text: str) -> Decimal | None:
-    return None if not text.strip() else parse_number(field, text, "a number")
 
 
 def _text(value: Decimal | None) -> str:
