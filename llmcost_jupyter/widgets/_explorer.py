@@ -46,7 +46,7 @@ class BreakEvenExplorer(widgets.VBox):
         models_field: Comma-separated model ids.
         output_tokens, action_price, monthly_volume, failure_rate: What-if sliders, set from the
             task when it is selected or changed. The price and rate sliders take their step
-            from the task's value, and a slider left at the task's value stands for that exact
+            from the task's value, and a slider left at the task's value gives that exact
             Decimal, so the what-if task starts equal to the task.
         distribution: The spread assumed between the task's low and high output tokens.
         batch: Whether the batch discount applies.
@@ -198,8 +198,8 @@ class BreakEvenExplorer(widgets.VBox):
         return task.replace(**changes)
 
     def _slider_decimal(self, name: str, slider: widgets.FloatSlider) -> Decimal:
-        shown, exact = self._exact.get(name, (None, Decimal(0)))
-        if slider.value == shown:
+        loaded_value, exact = self._exact.get(name, (None, Decimal(0)))
+        if slider.value == loaded_value:
             return exact
         return SLIDER_DIGITS.create_decimal(repr(slider.value)).normalize()
 
