@@ -438,3 +438,10 @@ def test_ledger_csv_writes_plain_decimals(shell, tmp_path):
     assert "cached_tokens" in header
     assert "batch" in header
     assert "E-" not in row
+
+
+def test_decimal_comma_is_not_thousands(shell):
+    run_cell(shell, "gpt-4o -o 1,200 --out r", PROMPT)
+    assert shell.user_ns["r"]["gpt-4o"].usage.output_tokens == 1200
+    with pytest.raises(UsageError, match="whole number"):
+        shell.run_cell_magic("llmcost", "gpt-4o -o 0,50", PROMPT)
