@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 from decimal import Decimal
 
+from .tasks import strip_thousands_separators
+
 
 def whole_number(text: str) -> int:
-    """Read a count of 0 or more; ``,`` and ``_`` may group digits."""
+    """Read a count of 0 or more; ``,`` may separate groups of three digits."""
     value = _integer(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected 0 or more, got {text!r}")
@@ -19,7 +21,7 @@ def whole_number(text: str) -> int:
 
 
 def positive_number(text: str) -> int:
-    """Read a count of 1 or more; ``,`` and ``_`` may group digits."""
+    """Read a count of 1 or more; ``,`` may separate groups of three digits."""
     value = _integer(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected 1 or more, got {text!r}")
@@ -28,7 +30,8 @@ def positive_number(text: str) -> int:
 
 def _integer(text: str) -> int:
     try:
-        return int(text.replace(",", "").replace("_", ""))
+        # A comma counts only between groups of three digits: "0,50" is not 50.
+        return int(strip_thousands_separators(text.strip()).replace("_", ""))
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
 
