@@ -192,25 +192,18 @@ class LLMCostMagics(Magics):
                 "(or set defaults with %llmcost defaults --models gpt-4o)."
             )
         self._apply_budget()
+
         prompt, notices = self._prompt(cell, raw=args.raw)
         if args.task:
-            task = get_task(args.task)
-            if not prompt.strip():
-                prompt = task.sample_prompt or ""
-            if task.failure_rate:
-                notices.append(Notice(
-                    f"Task {task.name!r} fails and is retried "
-                    f"{(task.failure_rate * 100).normalize():f}% of "
-                    "the time; these costs are per attempt. choosing.task_cost prices the "
-                    "retries per successful task."))
+            prompt = _task_prompt(args.task, prompt, notices)
         counts, chat_note = self._counts(prompt, models, args)
         if chat_note:
             notices.append(Notice(chat_note))
-        report = self._estimate(prompt, models, args, counts)
-        report = _with_notes(report, [n.text for n in notices])
-        warnings = session_ledger().record(report, cell_budget=self._cell_budget(args))
+        report = _with_notices(self._estimate(prompt, models, args, counts), notices)
+
+        budget_warnings = session_ledger().record(report, cell_budget=self._cell_budget(args))
         display(report)
-        for warning in warnings:
+        for warning in budget_warnings:
             display(Notice(warning, warning=True))
         if args.show_tokens:
             self._show_tokens(prompt, models, args.tokenizer)
@@ -545,6 +538,17 @@ def _check_variable_name(name: str) -> None:
         raise UsageError(f"--out {name} would hide Python's built-in {name}; choose another name.")
 
 
+def _task_prompt(name: str, prompt: str, notices: list[Notice]) -> str:
+    """Return the prompt to count for a saved task, noting retries the cost leaves out."""
+    task = get_task(name)
+    if task.failure_rate:
+        notices.append(Notice(
+            f"Task {task.name!r} fails and is retried "
+            f"{(task.failure_rate * 100).normalize():f}% of the time; these costs are per "
+            "attempt. choosing.task_cost prices the retries per successful task."))
+    return prompt if prompt.strip() else task.sample_prompt or ""
+
+
 def _number_or_column(text: str) -> int | str:
     """Read a token option that is either a whole number or a column name."""
     try:
@@ -569,7 +573,10 @@ def _task_options(name: str, models: list[str], *, counted_prompt: bool) -> dict
     return options
 
 
-def _with_notes(report: CostReport, notes: list[str]) -> CostReport:
+def _with_notices(report: CostReport, notices: list[Notice]) -> CostReport:
+    """Add the cell's notices to the report: warnings above the table, notes under it."""
     from dataclasses import replace
 
-    return replace(report, notes=tuple(notes) + report.notes) if notes else report
+    warnings = tuple(notice.text for notice in notices if notice.warning)
+    notes = tuple(notice.text for notice in notices if not notice.warning)
+    return replace(report, warnings=warnings + report.warnings, notes=notes + report.notes)
