@@ -117,6 +117,25 @@ def file_name_problem(target: str, example: str) -> str | None:
     return None
 
 
+def settings_file(
+    path: str | None, field: widgets.Text, example: str, message: MessageLine
+) -> str | None:
+    """Return the file an editor saves to or loads from, or show why there is none.
+
+    Args:
+        path: A path given in code, which wins over the editor's file field.
+        field: The editor's file field.
+        example: A file name to suggest, such as ``"rates.json"``.
+        message: The editor's message line, which shows the problem.
+    """
+    target = path or field.value
+    problem = file_name_problem(target, example)
+    if problem is not None:
+        message.show(problem, error=True)
+        return None
+    return target
+
+
 def write_failure(target: str, err: OSError) -> str:
     """Describe a failed write of ``target`` without the temporary file's name."""
     reason = err.strerror or str(err)

@@ -19,12 +19,12 @@ from ..display import format_rate
 from ._controls import (
     MessageLine,
     button,
-    file_name_problem,
     mark_invalid,
     no_math,
     on_rates_changed,
     rates_changed,
     sentence,
+    settings_file,
     style_block,
     table_field,
     text_field,
@@ -159,10 +159,8 @@ class RateEditor(widgets.VBox):
 
     def save(self, path: str | None = None) -> None:
         """Save every rate set (for any model) to ``path`` or the rates file field."""
-        target = path or self.path_field.value
-        problem = file_name_problem(target, DEFAULT_RATES_FILE)
-        if problem is not None:
-            self.message.show(problem, error=True)
+        target = settings_file(path, self.path_field, DEFAULT_RATES_FILE, self.message)
+        if target is None:
             return
         try:
             saved = settings_io.save_rates(target)
@@ -173,10 +171,8 @@ class RateEditor(widgets.VBox):
 
     def load(self, path: str | None = None) -> None:
         """Replace the rates set with those of ``path``; a bad file changes nothing."""
-        target = path or self.path_field.value
-        problem = file_name_problem(target, DEFAULT_RATES_FILE)
-        if problem is not None:
-            self.message.show(problem, error=True)
+        target = settings_file(path, self.path_field, DEFAULT_RATES_FILE, self.message)
+        if target is None:
             return
         try:
             loaded = settings_io.load_rates(target)

@@ -17,9 +17,9 @@ from ..tasks import TASK_FIELDS, InvalidTaskError, Task, TaskRegistry, task_regi
 from ._controls import (
     MessageLine,
     button,
-    file_name_problem,
     mark_invalid,
     sentence,
+    settings_file,
     style_block,
     text_field,
     write_failure,
@@ -205,10 +205,8 @@ class TaskEditor(widgets.VBox):
 
     def save(self, path: str | None = None) -> None:
         """Save every task to ``path`` or the tasks file field."""
-        target = path or self.path_field.value
-        problem = file_name_problem(target, DEFAULT_TASKS_FILE)
-        if problem is not None:
-            self.message.show(problem, error=True)
+        target = settings_file(path, self.path_field, DEFAULT_TASKS_FILE, self.message)
+        if target is None:
             return
         try:
             saved = settings_io.save_tasks(target, self.registry)
@@ -219,10 +217,8 @@ class TaskEditor(widgets.VBox):
 
     def load(self, path: str | None = None) -> None:
         """Replace every task with those of ``path``; a bad file changes nothing."""
-        target = path or self.path_field.value
-        problem = file_name_problem(target, DEFAULT_TASKS_FILE)
-        if problem is not None:
-            self.message.show(problem, error=True)
+        target = settings_file(path, self.path_field, DEFAULT_TASKS_FILE, self.message)
+        if target is None:
             return
         try:
             loaded = settings_io.load_tasks(target, self.registry)
