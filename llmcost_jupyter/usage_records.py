@@ -163,32 +163,30 @@ def _matches_gemini(response: object) -> bool:
 
 
 def _read_openai_chat(response: object) -> Usage:
-    usage = _usage_root(response)
-    prompt_details = _get(usage, "prompt_tokens_details")
-    completion = _count(usage, "completion_tokens")
-    reasoning = _count(_get(usage, "completion_tokens_details"), "reasoning_tokens")
-    return _usage(
-        "completion_tokens_details.reasoning_tokens",
-        input_tokens=_count(usage, "prompt_tokens", required=True),
-        output_tokens=completion - reasoning,
-        reasoning_tokens=reasoning,
-        cache_read_tokens=_count(prompt_details, "cached_tokens"),
-        cache_write_5m_tokens=_count(prompt_details, "cache_write_tokens"),
-    )
+    return _read_openai(response, prompt="prompt_tokens", completion="completion_tokens")
 
 
 def _read_openai_responses(response: object) -> Usage:
+    return _read_openai(response, prompt="input_tokens", completion="output_tokens")
+
+
+def _read_openai(response: object, *, prompt: str, completion: str) -> Usage:
+    """Read OpenAI usage, whose completion count includes the reasoning tokens.
+
+    Chat Completions and the Responses API differ only in their key names: ``prompt`` and
+    ``completion`` name the two counts, and each has a ``*_details`` object beside it.
+    """
     usage = _usage_root(response)
-    input_details = _get(usage, "input_tokens_details")
-    output = _count(usage, "output_tokens")
-    reasoning = _count(_get(usage, "output_tokens_details"), "reasoning_tokens")
+    prompt_details = _get(usage, f"{prompt}_details")
+    completion_tokens = _count(usage, completion)
+    reasoning = _count(_get(usage, f"{completion}_details"), "reasoning_tokens")
     return _usage(
-        "output_tokens_details.reasoning_tokens",
-        input_tokens=_count(usage, "input_tokens", required=True),
-        output_tokens=output - reasoning,
+        f"{completion}_details.reasoning_tokens",
+        input_tokens=_count(usage, prompt, required=True),
+        output_tokens=completion_tokens - reasoning,
         reasoning_tokens=reasoning,
-        cache_read_tokens=_count(input_details, "cached_tokens"),
-        cache_write_5m_tokens=_count(input_details, "cache_write_tokens"),
+        cache_read_tokens=_count(prompt_details, "cached_tokens"),
+        cache_write_5m_tokens=_count(prompt_details, "cache_write_tokens"),
     )
 
 
