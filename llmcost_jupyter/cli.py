@@ -192,7 +192,7 @@ def _add_file(inputs: Inputs, path: Path, encoding: str, *, explicit: bool) -> N
         inputs.skipped.append((name, f"cannot read: {err.strerror}"))
         return
     if not data.strip():
-        # An empty prompt would still be billed its output tokens, as price_frame says too.
+        # An empty prompt would still be billed its output tokens, so price_frame rejects it too.
         inputs.skipped.append((name, "empty file"))
         return
     if b"\0" in data[:BINARY_SNIFF_BYTES]:

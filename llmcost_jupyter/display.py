@@ -146,7 +146,8 @@ def _row_notes(row: ModelEstimate) -> list[str]:
     as_of = card.as_of.isoformat() if card.as_of else "unknown date"
     url = f" {card.source_url}" if card.source_url else ""
     notes = [
-        f"{prefix} priced as {card.provider_name} {card.model_id} from {card.source}, as of {as_of}.{url}",
+        f"{prefix} priced as {card.provider_name} {card.model_id} from {card.source}, "
+        f"as of {as_of}.{url}",
         f"{prefix} input tokens {_count_phrase(row.count)}.",
     ]
     if card.overridden:
@@ -252,7 +253,8 @@ class Table:
     def _repr_html_(self) -> str:
         head = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in self.header)
         body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in self.rows
+            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
+            for row in self.rows
         )
         notes = "".join(f"<p style='font-size:smaller'>{html.escape(n)}</p>" for n in self.notes)
         return (f'<div class="{NO_MATH}"><table><caption>{html.escape(self.title)}</caption>'
@@ -277,7 +279,8 @@ class Notice:
                  else "border-left:4px solid #2c7be5;background:#eef4fd")
         role = ' role="alert"' if self.warning else ""
         label = "<strong>Warning:</strong> " if self.warning else ""
-        return (f'<div class="llmcost-notice {NO_MATH}"{role} style="{style};padding:4px 8px;margin:4px 0">'
+        style += ";padding:4px 8px;margin:4px 0"
+        return (f'<div class="llmcost-notice {NO_MATH}"{role} style="{style}">'
                 f"{label}{html.escape(self.text)}</div>")
 
 
@@ -299,15 +302,17 @@ def rate_card_table(card) -> Table:
         rows.append([label, format_rate(rate), edited])
     for tier in card.tiers:
         relation = "≥" if tier.inclusive else ">"
-        rows.append([f"Prompts {relation} {tier.threshold:,} tokens: input", format_rate(tier.input), ""])
-        rows.append([f"Prompts {relation} {tier.threshold:,} tokens: output", format_rate(tier.output), ""])
+        prompts = f"Prompts {relation} {tier.threshold:,} tokens"
+        rows.append([f"{prompts}: input", format_rate(tier.input), ""])
+        rows.append([f"{prompts}: output", format_rate(tier.output), ""])
     if card.batch is not None:
         stacking = "stacks" if card.batch.stacks_with_cache else "does not stack"
         source = card.batch.source_url or "set by the user"
         rows.append(["Batch discount", f"{card.batch.discount * 100:.0f}%",
                      f"{stacking} with cache prices; {source}"])
     as_of = card.as_of.isoformat() if card.as_of else "unknown date"
-    notes = [f"Source: {card.source}, as of {as_of}." + (f" {card.source_url}" if card.source_url else "")]
+    url = f" {card.source_url}" if card.source_url else ""
+    notes = [f"Source: {card.source}, as of {as_of}.{url}"]
     if card.context_window:
         notes.append(f"Context window: {card.context_window:,} tokens.")
     title = f"{card.provider_name} {card.model_id} (requested as {card.model})"

@@ -97,7 +97,9 @@ class Ledger:
             self._entries.extend(new)
         return self.budget_warnings(report, cell_budget=cell_budget)
 
-    def budget_warnings(self, report: CostReport, *, cell_budget: Decimal | None = None) -> list[str]:
+    def budget_warnings(
+        self, report: CostReport, *, cell_budget: Decimal | None = None
+    ) -> list[str]:
         """Return a warning for each budget that ``report`` or the session total passes."""
         warnings = []
         limit = cell_budget if cell_budget is not None else self.cell_budget
@@ -106,7 +108,8 @@ class Ledger:
                 if row.total_cost > limit:
                     warnings.append(
                         f"Over budget: {row.model} costs {format_money(row.total_cost)} for "
-                        f"{plural(row.calls, 'call')}, over the cell budget of {format_money(limit)}."
+                        f"{plural(row.calls, 'call')}, over the cell budget of "
+                        f"{format_money(limit)}."
                     )
         if self.session_budget is not None and self.total() > self.session_budget:
             warnings.append(

@@ -257,7 +257,8 @@ class LLMCostMagics(Magics):
             raise UsageError("--remote-count counts Anthropic models only; none of "
                              f"{', '.join(models)} is an Anthropic model.")
         return {
-            m: count_tokens_anthropic(prompt, m, base_url=self.anthropic_base_url) for m in anthropic
+            model: count_tokens_anthropic(prompt, model, base_url=self.anthropic_base_url)
+            for model in anthropic
         }
 
     def _estimate(self, prompt: str, models: list[str], args: argparse.Namespace, counts):
@@ -361,7 +362,9 @@ class LLMCostMagics(Magics):
         found = prices.search_models(args.query, provider=args.provider)
         rows = [[m.model_id, m.provider_name, format_rate(m.input), format_rate(m.output),
                  f"{m.context_window:,}" if m.context_window else ""] for m in found[: args.limit]]
-        notes = [f"{len(found)} models match; showing {len(rows)}."] if len(found) > len(rows) else []
+        notes = []
+        if len(found) > len(rows):
+            notes = [f"{len(found)} models match; showing {len(rows)}."]
         if not found:
             notes = [f"No model matches {args.query!r}."]
         title = f"Models matching {args.query!r}" if args.query else "Models"
@@ -426,7 +429,9 @@ class LLMCostMagics(Magics):
             try:
                 ledger.to_csv(args.csv)
             except OSError as err:
-                raise UsageError(f"Could not write the ledger to {args.csv!r}: {err.strerror}.") from err
+                raise UsageError(
+                    f"Could not write the ledger to {args.csv!r}: {err.strerror}."
+                ) from err
             display(Notice(f"Wrote {len(ledger.entries)} ledger rows to {args.csv}."))
         if args.clear:
             ledger.clear()

@@ -697,7 +697,7 @@ def _check_provider(name: str, prefix_id: str, provider: str | None) -> str:
     provider_id = _resolve_provider_id(provider)
     if prefix_id != provider_id:
         raise UnknownProviderError(
-            f"Conflicting providers for {name!r}: the name says {prefix_id!r} "
+            f"Conflicting providers for {name!r}: the name gives provider {prefix_id!r} "
             f"but provider={provider!r}. Give only one of them."
         )
     return provider_id
